@@ -1,0 +1,62 @@
+# The README's commands. `make test` runs every test from a clean clone; `make demo` runs the demo.
+# Virtual environments and the collection tree for ansible-test are built here from nothing.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+
+PYENV_ROOT := $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+PY311 := $(firstword $(wildcard $(PYENV_ROOT)/versions/3.11.*/bin/python3) $(shell command -v python3.11))
+PY313 := $(firstword $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3) $(shell command -v python3.13))
+
+VENV := .venv
+CORE_OLD := 2.19
+CORE_NEW := 2.21
+OLD := $(VENV)/core-$(CORE_OLD)
+NEW := $(VENV)/core-$(CORE_NEW)
+TREE := .cache/tree
+COLL := $(TREE)/ansible_collections/ghpkgs/registry
+PYTEST_ARGS ?= -q
+
+.PHONY: test demo venvs tree units sanity emulator fidelity clean
+
+test: units emulator fidelity sanity
+	@echo "All tests passed."
+
+venvs: $(OLD)/.ok $(NEW)/.ok
+
+$(OLD)/.ok: tests/requirements/dev.txt
+	test -x "$(PY311)" || { echo "Python 3.11 not found (pyenv or python3.11)"; exit 1; }
+	rm -rf $(OLD) && "$(PY311)" -m venv $(OLD)
+	$(OLD)/bin/pip install -q --disable-pip-version-check 'ansible-core==$(CORE_OLD).*' -r tests/requirements/dev.txt
+	touch $@
+
+$(NEW)/.ok: tests/requirements/dev.txt
+	test -x "$(PY313)" || { echo "Python 3.13 not found (pyenv or python3.13)"; exit 1; }
+	rm -rf $(NEW) && "$(PY313)" -m venv $(NEW)
+	$(NEW)/bin/pip install -q --disable-pip-version-check 'ansible-core==$(CORE_NEW).*' -r tests/requirements/dev.txt
+	touch $@
+
+# ansible-test needs the collection at ansible_collections/ghpkgs/registry: build the artifact and install it there,
+# so that every test runs against exactly what Galaxy would ship.
+tree: $(OLD)/.ok
+	rm -rf $(TREE) build && mkdir -p build $(TREE)
+	$(OLD)/bin/ansible-galaxy collection build --output-path build . >/dev/null
+	$(OLD)/bin/ansible-galaxy collection install --force -p $(TREE) build/ghpkgs-registry-*.tar.gz >/dev/null
+	@echo "collection tree: $(COLL)"
+
+units: venvs tree
+	cd $(COLL) && $(CURDIR)/$(OLD)/bin/ansible-test units --venv --python 3.11 --color no
+	cd $(COLL) && $(CURDIR)/$(NEW)/bin/ansible-test units --venv --python 3.13 --color no
+
+sanity: venvs tree
+	cd $(COLL) && $(CURDIR)/$(OLD)/bin/ansible-test sanity --venv --python 3.11 --color no
+	cd $(COLL) && $(CURDIR)/$(NEW)/bin/ansible-test sanity --venv --python 3.13 --color no
+
+emulator: $(OLD)/.ok
+	PYTHONPATH=tests/emulator $(OLD)/bin/python -m pytest $(PYTEST_ARGS) tests/emulator/tests
+
+fidelity: $(OLD)/.ok
+	PATH="$(CURDIR)/$(OLD)/bin:$$PATH" tests/fidelity/run
+
+clean:
+	rm -rf $(VENV) .cache build
