@@ -1,0 +1,488 @@
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Pure version-selection rules of ghpkgs.registry.package_version.
+
+No I/O, no Ansible, no HTTP: plain data in, plain data out, deterministic.
+
+Typical use by a module::
+
+    versions = [Version.from_api(item, package_type) for item in listing]
+    policy = Policy.from_params(module.params)     # raises ValueError naming the bad option
+    decisions = plan(versions, policy, now)
+
+Every ValueError raised here starts with the name of the option (or API field) at fault.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import re
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable, Mapping
+
+PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
+TAGGED_PACKAGE_TYPES = ("container", "docker")
+
+ACT = "act"
+KEEP = "keep"
+SKIP = "skip"
+
+DURATION_FORMS = "a number of days or a number followed by s, m, h, d or w (45s, 90m, 36h, 30d, 2w)"
+
+_DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smhdw]?)")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+# semver.org's regular expression, ASCII digits only, with an optional leading "v".
+_IDENT = r"(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)"
+_SEMVER_RE = re.compile(
+    r"v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"(?:-(" + _IDENT + r"(?:\." + _IDENT + r")*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
+)
+
+
+def _utc(value: datetime) -> datetime:
+    """Return an aware UTC datetime; a naive one is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def parse_timestamp(value: str, option: str) -> datetime:
+    """Parse an ISO 8601 timestamp ('Z', an offset, or naive meaning UTC) into an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise ValueError(f"{option}: {value!r} is not an ISO 8601 timestamp")
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        # datetime.fromisoformat() only accepts 'Z' from Python 3.11 on.
+        text = text[:-1] + "+00:00"
+    try:
+        return _utc(datetime.fromisoformat(text))
+    except ValueError:
+        raise ValueError(f"{option}: {value!r} is not an ISO 8601 timestamp (like 2024-05-01T12:00:00Z)") from None
+
+
+def format_timestamp(value: datetime) -> str:
+    """Format a datetime the way GitHub does: UTC with a trailing 'Z' (2024-05-01T12:00:00Z)."""
+    return _utc(value).isoformat().replace("+00:00", "Z")
+
+
+def parse_duration(value: str | int | float, option: str = "older_than") -> timedelta:
+    """Parse a user-given duration.
+
+    A plain number (7, 1.5, "7") is a number of days; a number followed by s, m, h, d or w
+    ("45s", "90m", "36h", "30d", "2w") is seconds, minutes, hours, days or weeks.
+    Anything else (negative, empty, "3x", "d", "1.5.2", booleans) raises ValueError naming option.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"{option}: {value!r} is not a duration; use {DURATION_FORMS}")
+    if isinstance(value, str):
+        match = _DURATION_RE.fullmatch(value.strip())
+        if match is None:
+            raise ValueError(f"{option}: {value!r} is not a duration; use {DURATION_FORMS}")
+        amount, unit = float(match.group(1)), match.group(2) or "d"
+    else:
+        try:
+            amount, unit = float(value), "d"
+        except OverflowError:
+            raise ValueError(f"{option}: {value!r} is too long a duration") from None
+        if not math.isfinite(amount) or amount < 0:
+            raise ValueError(f"{option}: {value!r} is not a duration; use a non-negative {DURATION_FORMS}")
+    try:
+        return timedelta(seconds=amount * _UNIT_SECONDS[unit])
+    except OverflowError:
+        raise ValueError(f"{option}: {value!r} is too long a duration") from None
+
+
+def parse_since(value: str | int | float, now: datetime, option: str = "deleted_after") -> datetime:
+    """Parse a point in time: an ISO 8601 timestamp, or a duration (see parse_duration) meaning now - duration.
+
+    The result is an aware UTC datetime; a naive timestamp (or a naive now) is taken as UTC.
+    """
+    try:
+        duration = parse_duration(value, option)
+    except ValueError:
+        duration = None
+    if duration is not None:
+        try:
+            return _utc(now) - duration
+        except OverflowError:
+            raise ValueError(f"{option}: {value!r} reaches before year 1") from None
+    try:
+        return parse_timestamp(value, option)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValueError(
+            f"{option}: {value!r} is neither an ISO 8601 timestamp (like 2024-05-01T12:00:00Z) nor a duration ({DURATION_FORMS})"
+        ) from None
+
+
+@dataclass(frozen=True)
+class SemVer:
+    """A parsed SemVer 2.0 version; prerelease and build are the dot-separated identifiers."""
+
+    major: int
+    minor: int
+    patch: int
+    prerelease: tuple[str, ...]
+    build: tuple[str, ...]
+
+    @property
+    def is_prerelease(self) -> bool:
+        return bool(self.prerelease)
+
+
+def parse_semver(text: str) -> SemVer | None:
+    """Parse SemVer 2.0 with an optional leading 'v' ("v1.2.0-rc.1+build.5"); None when text is not SemVer."""
+    match = _SEMVER_RE.fullmatch(text)
+    if match is None:
+        return None
+    major, minor, patch, prerelease, build = match.groups()
+    return SemVer(
+        int(major), int(minor), int(patch),
+        tuple(prerelease.split(".")) if prerelease else (),
+        tuple(build.split(".")) if build else (),
+    )
+
+
+def is_prerelease(name: str) -> bool:
+    """True when name is a SemVer pre-release (1.2.0-rc.1, 1.0.0-SNAPSHOT); False for releases and non-SemVer names."""
+    parsed = parse_semver(name)
+    return parsed is not None and parsed.is_prerelease
+
+
+def validate_globs(patterns: Any, option: str) -> None:
+    """Check a list of shell-style globs (fnmatchcase syntax); ValueError naming option on anything unusable.
+
+    Rejected: a non-list, a non-string or empty entry, and a '[' that no ']' closes (fnmatch would
+    silently take it literally; '[[]' is the way to match a literal '[').
+    """
+    if isinstance(patterns, (str, bytes)) or not isinstance(patterns, (list, tuple)):
+        raise ValueError(f"{option}: expected a list of patterns, got {patterns!r}")
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            raise ValueError(f"{option}: {pattern!r} is not a string")
+        if not pattern:
+            raise ValueError(f"{option}: an empty pattern matches nothing; remove it")
+        if _unclosed_bracket(pattern):
+            raise ValueError(f"{option}: {pattern!r} has a '[' that no ']' closes; write '[[]' to match a literal '['")
+
+
+def _unclosed_bracket(pattern: str) -> bool:
+    """Mirror fnmatch.translate's bracket scanning: '[', optional '!', optional leading ']', then a closing ']'."""
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            j = i + 1
+            if pattern[j:j + 1] == "!":
+                j += 1
+            if pattern[j:j + 1] == "]":
+                j += 1
+            close = pattern.find("]", j)
+            if close < 0:
+                return True
+            i = close
+        i += 1
+    return False
+
+
+def _glob_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """One compiled regular expression for "matches any of patterns" (fnmatchcase semantics)."""
+    if not patterns:
+        return lambda text: False
+    regex = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+    return lambda text: regex.match(text) is not None
+
+
+@dataclass(frozen=True)
+class Version:
+    """One package version, as the selection rules see it.
+
+    All datetimes are aware UTC. tags is empty for package types that have no tags
+    (npm, maven, rubygems, nuget). package_type is one of PACKAGE_TYPES.
+    """
+
+    id: int
+    name: str
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    package_type: str
+
+    def __post_init__(self) -> None:
+        if self.package_type not in PACKAGE_TYPES:
+            raise ValueError(f"package_type: {self.package_type!r} is not one of {', '.join(PACKAGE_TYPES)}")
+        object.__setattr__(self, "tags", tuple(self.tags))
+        object.__setattr__(self, "created_at", _utc(self.created_at))
+        object.__setattr__(self, "updated_at", _utc(self.updated_at))
+        if self.deleted_at is not None:
+            object.__setattr__(self, "deleted_at", _utc(self.deleted_at))
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], package_type: str) -> Version:
+        """Build a Version from one item of GitHub's version listing (GET .../packages/{type}/{name}/versions).
+
+        Tags come from metadata.container.tags (container) or metadata.docker.tag (docker).
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"package version: expected a JSON object, got {type(data).__name__}")
+        where = f"package version {data.get('id', '(without id)')!r}"
+        for key in ("id", "name", "created_at", "updated_at"):
+            if data.get(key) is None:
+                raise ValueError(f"{where}: the API answer lacks {key!r}")
+        if isinstance(data["id"], bool) or not isinstance(data["id"], int):
+            raise ValueError(f"{where}: id is not an integer")
+        if not isinstance(data["name"], str):
+            raise ValueError(f"{where}: name is not a string")
+        metadata = data.get("metadata") or {}
+        if package_type == "container":
+            tags = (metadata.get("container") or {}).get("tags") or []
+        elif package_type == "docker":
+            tags = (metadata.get("docker") or {}).get("tag") or []
+        else:
+            tags = []
+        if isinstance(tags, str):
+            tags = [tags]
+        if not all(isinstance(tag, str) for tag in tags):
+            raise ValueError(f"{where}: tags are not all strings: {tags!r}")
+        deleted_at = data.get("deleted_at")
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            tags=tuple(tags),
+            created_at=parse_timestamp(data["created_at"], f"{where}: created_at"),
+            updated_at=parse_timestamp(data["updated_at"], f"{where}: updated_at"),
+            deleted_at=None if deleted_at is None else parse_timestamp(deleted_at, f"{where}: deleted_at"),
+            package_type=package_type,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """id, name, tags (list), created_at, updated_at, deleted_at (None or a timestamp like 2024-05-01T12:00:00Z)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "tags": list(self.tags),
+            "created_at": format_timestamp(self.created_at),
+            "updated_at": format_timestamp(self.updated_at),
+            "deleted_at": None if self.deleted_at is None else format_timestamp(self.deleted_at),
+        }
+
+
+def is_prerelease_version(version: Version) -> bool:
+    """The `prerelease` rule.
+
+    container and docker: judged on the tags; a pre-release has at least one SemVer tag and all its
+    SemVer tags are pre-releases (other tags such as latest or pr-12 are ignored).
+    Other types: judged on the name (see is_prerelease).
+    """
+    if version.package_type in TAGGED_PACKAGE_TYPES:
+        semvers = [s for s in map(parse_semver, version.tags) if s is not None]
+        return bool(semvers) and all(s.is_prerelease for s in semvers)
+    return is_prerelease(version.name)
+
+
+def _optional_bool(value: Any, option: str) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise ValueError(f"{option}: expected true, false or null, got {value!r}")
+    return value
+
+
+def _optional_int(value: Any, option: str, minimum: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{option}: expected an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{option}: must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The selectors and protections of package_version (see plan for how they combine).
+
+    Selectors (None = not given; all given selectors must hold):
+      version_ids  list of ints; the version's id is in the list.
+      versions     list of fnmatchcase globs; the name (a container's is its digest sha256:...) matches one.
+      tags         list of globs; one of the version's tags matches one (types without tags never match).
+      untagged     True: only versions without tags; False: only versions with at least one tag.
+      older_than   timedelta, or a duration for parse_duration; updated_at strictly before now - older_than.
+      prerelease   True: only pre-releases; False: only non-pre-releases (see is_prerelease_version).
+    A given but empty list (version_ids, versions, tags) is a selector that matches nothing, so a
+    templated list that turns out empty never widens what is selected.
+
+    Protections:
+      exclude       list of globs matched against the name and every tag; a match is kept.
+      keep_latest   int >= 0 (None = 0).
+      max_versions  int >= 1, or None for no limit.
+
+    Constructing a Policy validates and normalizes every field (lists become tuples, a duration
+    string becomes a timedelta); a bad value raises ValueError naming the option.
+    """
+
+    version_ids: tuple[int, ...] | None = None
+    versions: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
+    untagged: bool | None = None
+    older_than: timedelta | None = None
+    prerelease: bool | None = None
+    exclude: tuple[str, ...] = ()
+    keep_latest: int = 0
+    max_versions: int | None = None
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: Any) -> None:
+            object.__setattr__(self, name, value)
+
+        if self.version_ids is not None:
+            if isinstance(self.version_ids, (str, bytes)) or not isinstance(self.version_ids, (list, tuple)):
+                raise ValueError(f"version_ids: expected a list of integers, got {self.version_ids!r}")
+            for version_id in self.version_ids:
+                if isinstance(version_id, bool) or not isinstance(version_id, int):
+                    raise ValueError(f"version_ids: {version_id!r} is not an integer")
+            put("version_ids", tuple(self.version_ids))
+        for name in ("versions", "tags", "exclude"):
+            value = getattr(self, name)
+            if name == "exclude" and value is None:
+                value = ()
+            if value is not None:
+                validate_globs(value, name)
+                put(name, tuple(value))
+        put("untagged", _optional_bool(self.untagged, "untagged"))
+        put("prerelease", _optional_bool(self.prerelease, "prerelease"))
+        if self.older_than is not None and not isinstance(self.older_than, timedelta):
+            put("older_than", parse_duration(self.older_than, "older_than"))
+        if self.older_than is not None and self.older_than < timedelta(0):
+            raise ValueError(f"older_than: must not be negative, got {self.older_than}")
+        put("keep_latest", _optional_int(self.keep_latest, "keep_latest", 0) or 0)
+        put("max_versions", _optional_int(self.max_versions, "max_versions", 1))
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> Policy:
+        """Build a Policy from module parameters; keys that are not Policy fields are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in params.items() if key in names})
+
+
+def has_selector(policy: Policy) -> bool:
+    """True when any selector was given (versions: ['*'] counts); exclude, keep_latest and max_versions are not selectors."""
+    return any(
+        value is not None
+        for value in (policy.version_ids, policy.versions, policy.tags, policy.untagged, policy.older_than, policy.prerelease)
+    )
+
+
+def selector(policy: Policy, now: datetime) -> Callable[[Version], bool]:
+    """A predicate telling whether a version satisfies every selector of policy at time now."""
+    checks: list[Callable[[Version], bool]] = []
+    if policy.version_ids is not None:
+        ids = frozenset(policy.version_ids)
+        checks.append(lambda v: v.id in ids)
+    if policy.versions is not None:
+        name_matches = _glob_matcher(policy.versions)
+        checks.append(lambda v: name_matches(v.name))
+    if policy.tags is not None:
+        tag_matches = _glob_matcher(policy.tags)
+        checks.append(lambda v: any(tag_matches(tag) for tag in v.tags))
+    if policy.untagged is not None:
+        want_untagged = policy.untagged
+        checks.append(lambda v: (not v.tags) == want_untagged)
+    if policy.older_than is not None:
+        try:
+            cutoff = _utc(now) - policy.older_than
+        except OverflowError:
+            checks.append(lambda v: False)  # the cutoff lies before year 1: nothing is that old
+        else:
+            checks.append(lambda v: v.updated_at < cutoff)
+    if policy.prerelease is not None:
+        want_prerelease = policy.prerelease
+        checks.append(lambda v: is_prerelease_version(v) == want_prerelease)
+    return lambda v: all(check(v) for check in checks)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one selected version: action is ACT ("act"), KEEP ("keep") or SKIP ("skip").
+
+    reason is None for ACT and a sentence for KEEP and SKIP.
+    """
+
+    version: Version
+    action: str
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Version.as_dict() plus action and reason."""
+        result = self.version.as_dict()
+        result["action"] = self.action
+        result["reason"] = self.reason
+        return result
+
+
+def plan(
+    versions: Iterable[Version],
+    policy: Policy,
+    now: datetime,
+    protected: Mapping[int, str] | None = None,
+) -> list[Decision]:
+    """Decide, for every version that satisfies all selectors of policy, whether to act on it.
+
+    The result holds one Decision per selected version, sorted oldest first by (created_at, id);
+    versions that do not satisfy the selectors are left out. Rules, first match wins:
+
+    1. keep, "excluded by pattern '<glob>'": the name or a tag matches a glob of policy.exclude
+       (the first such glob in list order is named).
+    2. keep, "among the N newest matching versions (keep_latest)": one of the keep_latest newest
+       selected versions (created_at, then id, descending). Excluded and protected versions count
+       in this ranking too: they satisfy the selectors, so keep_latest=3 with an excluded newest
+       version keeps that one plus two more.
+    3. keep, protected[id]: the caller's own reason, e.g. "referenced by kept index sha256:...".
+    4. skip, "beyond max_versions=N; run again to continue": the remaining versions past the
+       oldest max_versions.
+    5. act, reason None.
+
+    protected is how callers add keep decisions (multi-arch graphs, GitHub's last-version rule).
+    Pass them here rather than editing the result, so max_versions counts only versions really
+    acted on: plan once, work out what must be protected, then plan again with protected.
+    ids in protected that are not selected are ignored.
+
+    Duplicate ids (a listing that shifted while being paged) are collapsed when identical;
+    different versions sharing an id raise ValueError.
+    """
+    protected = dict(protected or {})
+    for version_id, why in protected.items():
+        if not isinstance(why, str) or not why:
+            raise ValueError(f"protected: the reason for version {version_id!r} must be a non-empty string")
+    selects = selector(policy, now)
+    by_id: dict[int, Version] = {}
+    for version in versions:
+        seen = by_id.setdefault(version.id, version)
+        if seen != version:
+            raise ValueError(f"package version {version.id}: the listing holds two different versions with this id")
+    selected = sorted((v for v in by_id.values() if selects(v)), key=lambda v: (v.created_at, v.id))
+
+    newest = frozenset(v.id for v in selected[len(selected) - policy.keep_latest:]) if policy.keep_latest else frozenset()
+    keep_latest_reason = f"among the {policy.keep_latest} newest matching versions (keep_latest)"
+    skip_reason = f"beyond max_versions={policy.max_versions}; run again to continue"
+    excludes = [(glob, _glob_matcher((glob,))) for glob in policy.exclude]
+
+    decisions = []
+    acted = 0
+    for version in selected:
+        reason = next((f"excluded by pattern '{glob}'" for glob, hit in excludes if hit(version.name) or any(map(hit, version.tags))), None)
+        if reason is None and version.id in newest:
+            reason = keep_latest_reason
+        if reason is None:
+            reason = protected.get(version.id)
+        if reason is not None:
+            decisions.append(Decision(version, KEEP, reason))
+        elif policy.max_versions is not None and acted >= policy.max_versions:
+            decisions.append(Decision(version, SKIP, skip_reason))
+        else:
+            decisions.append(Decision(version, ACT))
+            acted += 1
+    return decisions
