@@ -1,0 +1,715 @@
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Client for GitHub's Packages REST API: auth, pagination, retries, pacing and typed errors.
+
+No Ansible import here, so the client is usable (and testable) outside a module.
+This is the only file of the collection that imports ``requests``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import email.utils
+import ipaddress
+import random
+import re
+import threading
+import time
+import traceback
+import typing as t
+from urllib.parse import quote, urlencode, urljoin, urlsplit
+
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import (
+    BadCredentials,
+    Conflict,
+    Forbidden,
+    GitHubAPIError,
+    InsecureTransport,
+    InvalidRequest,
+    MissingScopes,
+    NotFound,
+    RateLimitExceeded,
+    SecondaryRateLimit,
+    ServerError,
+    SSORequired,
+    TransportError,
+)
+
+try:
+    import requests
+    import requests.adapters
+    import urllib3.exceptions
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR: t.Optional[str] = traceback.format_exc()
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
+GITHUB_API_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"
+
+_OPERATION_SCOPES = {
+    "read": ("read:packages",),
+    "delete": ("read:packages", "delete:packages"),
+    "restore": ("read:packages", "write:packages"),
+}
+# Registries that only know repository-scoped permissions need the classic "repo" scope too.
+_REPO_SCOPED = {False: ("maven",), True: ("maven", "npm", "rubygems", "nuget", "docker")}
+# write:packages grants read:packages; delete:packages grants nothing else.
+_IMPLIED_SCOPES = {"write:packages": ("read:packages",)}
+
+_RETRY_STATUSES = (500, 502, 503, 504)
+# A restore POST is retried only where the server most likely never acted on it (gateway errors),
+# see _may_retry_status.
+_POST_RETRY_STATUSES = (502, 503, 504)
+_BACKOFF_BASE = 1.0
+_BACKOFF_CAP = 30.0
+_SECONDARY_DEFAULT_WAIT = 60.0
+_POINTS = {"GET": 1}
+_MUTATION_POINTS = 5
+_QUERY_TOKEN = re.compile(r"([?&]token=)[^&#\s'\"]*")
+
+
+def required_scopes(operation: str, package_type: t.Optional[str], ghes: bool) -> t.List[str]:
+    """Classic PAT scopes an operation ("read", "delete", "restore") needs for a registry."""
+    if operation not in _OPERATION_SCOPES:
+        raise ValueError("operation must be one of %s, got %r" % (", ".join(_OPERATION_SCOPES), operation))
+    scopes = list(_OPERATION_SCOPES[operation])
+    if package_type in _REPO_SCOPED[bool(ghes)]:
+        scopes.append("repo")
+    return scopes
+
+
+def _segment(value: t.Any, what: str) -> str:
+    """Percent-encode one path segment so that no input can change the endpoint."""
+    if not isinstance(value, str) or not value:
+        raise ValueError("%s must be a non-empty string, got %r" % (what, value))
+    if value in (".", ".."):
+        return value.replace(".", "%2E")
+    return quote(value, safe="")
+
+
+def _check_version_id(version_id: t.Any) -> int:
+    if isinstance(version_id, bool) or not isinstance(version_id, int) or version_id <= 0:
+        raise ValueError("version_id must be a positive integer, got %r" % (version_id,))
+    return version_id
+
+
+def _check_package_type(package_type: t.Any) -> str:
+    if package_type not in PACKAGE_TYPES:
+        raise ValueError("package_type must be one of %s, got %r" % (", ".join(PACKAGE_TYPES), package_type))
+    return package_type
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(url: str) -> t.Tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+def _sso_required(headers: t.Any) -> bool:
+    # "partial-results; organizations=..." only says some orgs were left out of a listing: not an error.
+    return headers.get("X-GitHub-SSO", "").split(";")[0].strip().lower() == "required"
+
+
+def _utc_iso(epoch: float) -> str:
+    return datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _scope_list(header: t.Optional[str]) -> t.List[str]:
+    return [scope.strip() for scope in (header or "").split(",") if scope.strip()]
+
+
+@dataclasses.dataclass(frozen=True)
+class Owner:
+    """Whose packages: an organization, a user, or the token's own account."""
+
+    kind: str
+    login: t.Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("org", "user", "authenticated"):
+            raise ValueError("Owner kind must be org, user or authenticated, got %r" % (self.kind,))
+        if self.kind == "authenticated":
+            if self.login is not None:
+                raise ValueError("an authenticated Owner has no login")
+        else:
+            _segment(self.login, "owner login")
+
+    @property
+    def prefix(self) -> str:
+        if self.kind == "authenticated":
+            return "/user"
+        return "/%s/%s" % ("orgs" if self.kind == "org" else "users", _segment(self.login, "owner login"))
+
+
+class _BearerAuth:
+    """requests auth hook. Set as session.auth so that requests never swaps in ~/.netrc credentials."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: t.Any) -> t.Any:
+        request.headers["Authorization"] = "Bearer " + self._token
+        return request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(***)"
+
+
+class _Slot:
+    __slots__ = ("cost", "expires", "done")
+
+    def __init__(self, cost: int, expires: float) -> None:
+        self.cost = cost
+        self.expires = expires
+        self.done = False
+
+
+class _Pacer:
+    """Keeps every sliding window of ``window`` seconds within ``points`` (GitHub's secondary limit).
+
+    A request's points count from the moment it is reserved until ``window`` after its response
+    arrived. The server counts a request somewhere between those two instants, so no window the
+    server can see ever exceeds the budget, whatever the latency, and the budget is used in full
+    as soon as it frees up (bursts included), so throughput approaches ``points`` per window.
+    """
+
+    def __init__(self, points: int, window: float, clock: t.Callable[[], float], sleep: t.Callable[[float], t.Any]) -> None:
+        self._points = points
+        self._window = window
+        self._margin = window / 1000.0  # keeps consecutive windows strictly apart despite float rounding
+        self._clock = clock
+        self._sleep = sleep
+        self._slots: t.List[_Slot] = []
+        self._lock = threading.Lock()
+
+    def acquire(self, cost: int) -> t.Optional[_Slot]:
+        if self._points <= 0:
+            return None
+        cost = min(cost, self._points)
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._slots = [slot for slot in self._slots if not (slot.done and slot.expires <= now)]
+                if sum(slot.cost for slot in self._slots) + cost <= self._points:
+                    slot = _Slot(cost, now + self._window + self._margin)
+                    self._slots.append(slot)
+                    return slot
+                # An in-flight slot cannot expire before its response: poll briefly if it is late.
+                delay = max(min(slot.expires for slot in self._slots) - now, self._margin)
+            self._sleep(delay)
+
+    def release(self, slot: t.Optional[_Slot]) -> None:
+        if slot is None:
+            return
+        with self._lock:
+            slot.expires = self._clock() + self._window + self._margin
+            slot.done = True
+
+
+class GitHubPackagesClient:
+    """Thread-safe client for the GitHub Packages REST API (github.com and GHES)."""
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str = GITHUB_API_URL,
+        *,
+        validate_certs: bool = True,
+        timeout: float = 30,
+        max_retries: int = 5,
+        rate_limit_wait: float = 900,
+        points_per_minute: int = 900,
+        window_seconds: float = 60,
+        max_concurrency: int = 8,
+        user_agent: str = "ghpkgs.registry/0.1.0",
+        ghes: t.Optional[bool] = None,
+        sleep: t.Callable[[float], t.Any] = time.sleep,
+        clock: t.Callable[[], float] = time.monotonic,
+        wall_clock: t.Callable[[], float] = time.time,
+        session: t.Any = None,
+    ) -> None:
+        if not HAS_REQUESTS:
+            raise RuntimeError("the Python library requests is required")
+        if not isinstance(token, str) or not token:
+            raise ValueError("a GitHub token is required")
+        if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in token):
+            raise ValueError("the GitHub token contains whitespace or control characters")
+        if max_concurrency < 1 or max_retries < 0 or timeout <= 0 or window_seconds <= 0 or points_per_minute < 0:
+            raise ValueError("max_concurrency >= 1, max_retries >= 0, timeout > 0, window_seconds > 0 and points_per_minute >= 0 are required")
+
+        parts = urlsplit((api_url or "").strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("api_url must be an http(s) URL without query, like https://api.github.com or https://HOST/api/v3")
+        self.api_url = "%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/"))
+        self._base_path = parts.path.rstrip("/")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise InsecureTransport(
+                "refusing to send the token over plain http:// to %s; use https:// (plain http is only allowed to loopback test servers)" % parts.hostname
+            )
+        self.ghes = self.api_url.lower() != GITHUB_API_URL if ghes is None else bool(ghes)
+        self._tokens_url = "https://github.com/settings/tokens" if not self.ghes else "%s://%s/settings/tokens" % (parts.scheme, parts.netloc)
+
+        self.validate_certs = validate_certs
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.rate_limit_wait = rate_limit_wait
+        self._secret = token
+        self._sleep = sleep
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._random = random.Random()
+        self._pacer = _Pacer(points_per_minute, window_seconds, clock, sleep)
+        self._in_flight = threading.BoundedSemaphore(max_concurrency)
+        self._lock = threading.Lock()
+        self._request_count = 0
+        self._hold_until = 0.0
+        self._rl_remaining: t.Optional[int] = None
+        self._rl_reset: t.Optional[float] = None
+        self._owners: t.Dict[str, Owner] = {}
+
+        self._session = session if session is not None else requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max_concurrency)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        self._session.verify = validate_certs
+        self._session.auth = _BearerAuth(token)
+        self._session.headers.update({
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": user_agent,
+        })
+
+    def __repr__(self) -> str:
+        return "GitHubPackagesClient(api_url=%r, ghes=%r)" % (self.api_url, self.ghes)
+
+    def __enter__(self) -> GitHubPackagesClient:
+        return self
+
+    def __exit__(self, *exc_info: t.Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        with self._lock:
+            return self._request_count
+
+    # ---- owners and users -------------------------------------------------------------------
+
+    def resolve_owner(self, owner: t.Optional[str], owner_type: str = "auto") -> Owner:
+        if owner_type not in ("auto", "org", "user"):
+            raise ValueError("owner_type must be auto, org or user, got %r" % (owner_type,))
+        if owner is None:
+            return Owner("authenticated", None)
+        if owner_type != "auto":
+            return Owner(owner_type, owner)
+        key = owner.lower()
+        with self._lock:
+            cached = self._owners.get(key)
+        if cached is not None:
+            return cached
+        kind = "org" if self.get_user(owner).get("type") == "Organization" else "user"
+        resolved = Owner(kind, owner)
+        with self._lock:
+            self._owners[key] = resolved
+        return resolved
+
+    def get_user(self, login: str) -> t.Dict[str, t.Any]:
+        return self._json("GET", "/users/" + _segment(login, "login"))
+
+    def get_authenticated_user(self) -> t.Dict[str, t.Any]:
+        return self._json("GET", "/user")
+
+    def get_rate_limit(self) -> t.Dict[str, t.Any]:
+        return self._json("GET", "/rate_limit", primary_gate=False)
+
+    # ---- packages -----------------------------------------------------------------------------
+
+    def list_packages(self, owner: Owner, package_type: str, visibility: t.Optional[str] = None) -> t.Iterator[t.Dict[str, t.Any]]:
+        _check_package_type(package_type)
+        if visibility not in (None, "public", "private", "internal"):
+            raise ValueError("visibility must be public, private or internal, got %r" % (visibility,))
+        query = {"package_type": package_type}
+        if visibility:
+            query["visibility"] = visibility
+        return self._paginate(self._owner(owner).prefix + "/packages", query, "read", package_type)
+
+    def get_package(self, owner: Owner, package_type: str, name: str) -> t.Dict[str, t.Any]:
+        return self._json("GET", self._package_path(owner, package_type, name), op="read", package_type=package_type)
+
+    def delete_package(self, owner: Owner, package_type: str, name: str) -> None:
+        self._json("DELETE", self._package_path(owner, package_type, name), op="delete", package_type=package_type)
+
+    def restore_package(self, owner: Owner, package_type: str, name: str, restore_token: t.Optional[str] = None) -> None:
+        # restore_token is GitHub's "token" query parameter choosing among deleted packages of the
+        # same name; it is not the auth token, but it is redacted from errors all the same.
+        path = self._package_path(owner, package_type, name) + "/restore"
+        query = None
+        if restore_token is not None:
+            if not isinstance(restore_token, str) or not restore_token:
+                raise ValueError("restore_token must be a non-empty string")
+            query = {"token": restore_token}
+        self._json("POST", path, query, op="restore", package_type=package_type, extra_secret=restore_token)
+
+    def list_versions(self, owner: Owner, package_type: str, name: str, state: str = "active") -> t.Iterator[t.Dict[str, t.Any]]:
+        if state not in ("active", "deleted"):
+            raise ValueError("state must be active or deleted, got %r" % (state,))
+        path = self._package_path(owner, package_type, name) + "/versions"
+        return self._paginate(path, {"state": state}, "read", package_type)
+
+    def get_version(self, owner: Owner, package_type: str, name: str, version_id: int) -> t.Dict[str, t.Any]:
+        return self._json("GET", self._version_path(owner, package_type, name, version_id), op="read", package_type=package_type)
+
+    def delete_version(self, owner: Owner, package_type: str, name: str, version_id: int) -> None:
+        self._json("DELETE", self._version_path(owner, package_type, name, version_id), op="delete", package_type=package_type)
+
+    def restore_version(self, owner: Owner, package_type: str, name: str, version_id: int) -> None:
+        path = self._version_path(owner, package_type, name, version_id) + "/restore"
+        self._json("POST", path, op="restore", package_type=package_type)
+
+    def list_docker_conflicts(self, owner: Owner) -> t.List[t.Dict[str, t.Any]]:
+        result = self._json("GET", self._owner(owner).prefix + "/docker/conflicts", op="read")
+        if not isinstance(result, list):
+            raise GitHubAPIError("expected a JSON array of packages", method="GET", path=self._owner(owner).prefix + "/docker/conflicts")
+        return result
+
+    # ---- paths --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _owner(owner: t.Any) -> Owner:
+        if not isinstance(owner, Owner):
+            raise ValueError("owner must be an Owner (see resolve_owner), got %r" % (owner,))
+        return owner
+
+    def _package_path(self, owner: Owner, package_type: str, name: str) -> str:
+        _check_package_type(package_type)
+        return "%s/packages/%s/%s" % (self._owner(owner).prefix, _segment(package_type, "package_type"), _segment(name, "package name"))
+
+    def _version_path(self, owner: Owner, package_type: str, name: str, version_id: int) -> str:
+        return "%s/versions/%d" % (self._package_path(owner, package_type, name), _check_version_id(version_id))
+
+    def _url(self, path: str, query: t.Optional[t.Dict[str, str]] = None) -> str:
+        url = self.api_url + path
+        if query:
+            url += "?" + urlencode(query, quote_via=quote, safe="")
+        return url
+
+    def _display_path(self, url: str, extra_secret: t.Optional[str] = None) -> str:
+        parts = urlsplit(url)
+        path = parts.path
+        if self._base_path and path.startswith(self._base_path + "/"):
+            path = path[len(self._base_path):]
+        if parts.query:
+            path += "?" + parts.query
+        return self._scrub(path, extra_secret)
+
+    def _scrub(self, text: str, extra_secret: t.Optional[str] = None) -> str:
+        text = _QUERY_TOKEN.sub(r"\1***", text)
+        for secret in (self._secret, extra_secret):
+            if secret:
+                text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
+        return text
+
+    # ---- requests -----------------------------------------------------------------------------
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        query: t.Optional[t.Dict[str, str]] = None,
+        *,
+        op: t.Optional[str] = None,
+        package_type: t.Optional[str] = None,
+        extra_secret: t.Optional[str] = None,
+        primary_gate: bool = True,
+    ) -> t.Any:
+        url = self._url(path, query)
+        response = self._call(method, url, op, package_type, extra_secret, primary_gate)
+        return self._decode(response, method, self._display_path(url, extra_secret))
+
+    def _decode(self, response: t.Any, method: str, display: str) -> t.Any:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise GitHubAPIError("the response is not valid JSON", status=response.status_code, method=method, path=display) from None
+
+    def _paginate(self, path: str, query: t.Dict[str, str], op: str, package_type: t.Optional[str]) -> t.Iterator[t.Dict[str, t.Any]]:
+        url: t.Optional[str] = self._url(path, dict(query, per_page="100"))
+        base = _origin(self.api_url)
+        while url:
+            response = self._call("GET", url, op, package_type, None, True)
+            display = self._display_path(url)
+            items = self._decode(response, "GET", display)
+            if not isinstance(items, list):
+                raise GitHubAPIError("expected a JSON array", status=response.status_code, method="GET", path=display)
+            next_url = response.links.get("next", {}).get("url")
+            yield from items
+            if not next_url:
+                return
+            url = urljoin(url, next_url)
+            if _origin(url) != base:
+                raise InsecureTransport(
+                    "refusing to follow a pagination link to %s://%s; the token is only sent to %s" % (_origin(url)[0], _origin(url)[1], self.api_url),
+                    method="GET",
+                    path=display,
+                )
+
+    def _call(self, method: str, url: str, op: t.Optional[str], package_type: t.Optional[str], extra_secret: t.Optional[str], primary_gate: bool) -> t.Any:
+        display = self._display_path(url, extra_secret)
+        retries = 0
+        secondary_hits = 0
+        secondary_waited = 0.0
+        while True:
+            if primary_gate:
+                self._wait_for_primary(method, display)
+            self._wait_for_hold()
+            try:
+                response = self._send(method, url)
+            except requests.exceptions.RequestException as exc:
+                if retries < self.max_retries and self._may_retry_exception(method, exc):
+                    self._sleep(self._backoff(retries))
+                    retries += 1
+                    continue
+                raise self._transport_error(exc, method, display, retries, extra_secret) from None
+            self._note_rate_limit(response.headers)
+            status = response.status_code
+            if status < 400:
+                return response
+            body = self._error_body(response)
+            headers = response.headers
+
+            if _sso_required(headers):
+                raise self._error(response, body, method, display, op, package_type, retries)
+            if status in (403, 429) and headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
+                if retries >= self.max_retries:
+                    raise self._primary_error(method, display, status, body, "the primary rate limit is still exhausted after %d retries" % retries)
+                retries += 1
+                continue  # _wait_for_primary waits for the reset, or raises when it is too far away
+            if status == 429 or (status == 403 and (
+                "secondary rate limit" in body["message"].lower() or "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"
+            )):
+                wait = self._retry_after(headers)
+                wait = (_SECONDARY_DEFAULT_WAIT if wait is None else wait) * (2 ** secondary_hits)
+                if retries >= self.max_retries or secondary_waited + wait > self.rate_limit_wait:
+                    raise SecondaryRateLimit(
+                        body["message"], status=status, documentation_url=body["documentation_url"], method=method, path=display,
+                        hint="GitHub's secondary rate limit persisted after %d retries and %.0f s of waiting; retry later, "
+                             "with fewer points_per_minute or less concurrency" % (retries, secondary_waited),
+                    )
+                with self._lock:
+                    self._hold_until = max(self._hold_until, self._clock() + wait)
+                secondary_hits += 1
+                secondary_waited += wait
+                retries += 1
+                continue
+            if retries < self.max_retries and self._may_retry_status(method, status):
+                self._sleep(self._backoff(retries))
+                retries += 1
+                continue
+            raise self._error(response, body, method, display, op, package_type, retries)
+
+    def _send(self, method: str, url: str) -> t.Any:
+        with self._in_flight:
+            slot = self._pacer.acquire(_POINTS.get(method, _MUTATION_POINTS))
+            try:
+                with self._lock:
+                    self._request_count += 1
+                prepared = self._session.prepare_request(requests.Request(method, url))
+                # requests re-quotes URLs and turns %2E back into "." (then "/../" collapses on the
+                # way); send exactly the URL we built, where every input is one opaque segment.
+                prepared.url = url
+                settings = self._session.merge_environment_settings(url, {}, None, self.validate_certs, None)
+                return self._session.send(prepared, timeout=self.timeout, allow_redirects=True, **settings)
+            finally:
+                self._pacer.release(slot)
+
+    @staticmethod
+    def _may_retry_exception(method: str, exc: Exception) -> bool:
+        if isinstance(exc, requests.exceptions.SSLError):
+            return False  # a certificate problem does not fix itself
+        if method != "POST":
+            return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError))
+        return GitHubPackagesClient._is_connect_failure(exc)
+
+    @staticmethod
+    def _is_connect_failure(exc: Exception) -> bool:
+        """True when the request surely never reached the server (refused, DNS, connect timeout)."""
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return True
+        if not isinstance(exc, requests.exceptions.ConnectionError):
+            return False
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)  # urllib3 MaxRetryError wraps the cause
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+    @staticmethod
+    def _may_retry_status(method: str, status: int) -> bool:
+        # A restore that reached the server may have been applied: repeating it cannot delete anything,
+        # but the repeat would answer 404/409 and report a false failure. Gateway errors (502/503/504)
+        # almost always mean the API never processed the request, so only those are retried for POST.
+        if method == "POST":
+            return status in _POST_RETRY_STATUSES
+        return status in _RETRY_STATUSES
+
+    def _backoff(self, retries: int) -> float:
+        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * (2 ** retries))
+        return delay / 2 + self._random.uniform(0, delay / 2)
+
+    def _retry_after(self, headers: t.Any) -> t.Optional[float]:
+        value = (headers.get("retry-after") or "").strip()
+        if not value:
+            return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=datetime.timezone.utc)
+            seconds = when.timestamp() - self._wall_clock()
+        return min(max(seconds, 1.0), 3600.0)
+
+    def _wait_for_hold(self) -> None:
+        while True:
+            with self._lock:
+                delay = self._hold_until - self._clock()
+            if delay <= 0:
+                return
+            self._sleep(delay)
+
+    def _note_rate_limit(self, headers: t.Any) -> None:
+        resource = headers.get("x-ratelimit-resource")
+        remaining = headers.get("x-ratelimit-remaining")
+        reset = headers.get("x-ratelimit-reset")
+        if (resource and resource != "core") or remaining is None or reset is None:
+            return
+        try:
+            remaining_value, reset_value = int(remaining), float(reset)
+        except ValueError:
+            return
+        with self._lock:
+            self._rl_remaining, self._rl_reset = remaining_value, reset_value
+
+    def _wait_for_primary(self, method: str, display: str) -> None:
+        with self._lock:
+            remaining, reset = self._rl_remaining, self._rl_reset
+        if remaining != 0 or reset is None:
+            return
+        delay = reset + 1 - self._wall_clock()
+        if delay > self.rate_limit_wait:
+            raise self._primary_error(method, display, None, None, "waiting for it is longer than rate_limit_wait (%.0f s)" % self.rate_limit_wait)
+        if delay > 0:
+            self._sleep(delay)
+        with self._lock:
+            if self._rl_reset == reset:
+                self._rl_remaining = None
+
+    def _primary_error(self, method: str, display: str, status: t.Optional[int], body: t.Optional[t.Dict[str, t.Any]], why: str) -> RateLimitExceeded:
+        with self._lock:
+            reset = self._rl_reset
+        when = "the budget resets at %s" % _utc_iso(reset) if reset is not None else "the reset time is unknown"
+        return RateLimitExceeded(
+            (body or {}).get("message") or "primary rate limit exhausted",
+            reset_at=reset, status=status, documentation_url=(body or {}).get("documentation_url"), method=method, path=display,
+            hint="%s; %s" % (when, why),
+        )
+
+    @staticmethod
+    def _error_body(response: t.Any) -> t.Dict[str, t.Any]:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            data = {}
+        message = data.get("message") if isinstance(data.get("message"), str) else None
+        errors = data.get("errors")
+        if message and isinstance(errors, list) and errors:
+            details = []
+            for item in errors:
+                if isinstance(item, dict):
+                    details.append(str(item.get("message") or " ".join(str(item[k]) for k in ("resource", "field", "code") if item.get(k))))
+                else:
+                    details.append(str(item))
+            message = "%s (%s)" % (message, "; ".join(details))
+        return {
+            "message": message or response.reason or "HTTP error",
+            "documentation_url": data.get("documentation_url") if isinstance(data.get("documentation_url"), str) else None,
+        }
+
+    def _error(
+        self, response: t.Any, body: t.Dict[str, t.Any], method: str, display: str, op: t.Optional[str], package_type: t.Optional[str], retries: int
+    ) -> GitHubAPIError:
+        status = response.status_code
+        headers = response.headers
+        common = {"status": status, "documentation_url": body["documentation_url"], "method": method, "path": display}
+        message = self._scrub(body["message"])
+
+        if _sso_required(headers):
+            match = re.search(r"url=(\S+)", headers.get("X-GitHub-SSO", ""))
+            sso_url = match.group(1) if match else None
+            where = " at %s (the link is valid for one hour)" % sso_url if sso_url else ""
+            return SSORequired(message, sso_url=sso_url, hint="authorize the token for the organization's SAML SSO%s" % where, **common)
+        if status == 401:
+            return BadCredentials(message, hint="the token is invalid, expired or revoked", **common)
+        if status in (403, 404) and op is not None and "X-OAuth-Scopes" in headers:
+            needed = required_scopes(op, package_type, self.ghes)
+            have = set(_scope_list(headers.get("X-OAuth-Scopes")))
+            for scope in list(have):
+                have.update(_IMPLIED_SCOPES.get(scope, ()))
+            missing = [scope for scope in needed if scope not in have]
+            if missing:
+                accepted = _scope_list(headers.get("X-Accepted-OAuth-Scopes"))
+                hint = "token lacks scopes: %s (this operation needs %s%s); add them at %s" % (
+                    ", ".join(missing), ", ".join(needed), "; the endpoint accepts %s" % ", ".join(accepted) if accepted else "", self._tokens_url,
+                )
+                return MissingScopes(message, missing_scopes=missing, hint=hint, **common)
+        if status == 404:
+            hint = "it does not exist, or it is private and the token cannot see it, or the token lacks a scope (see missing_scopes)"
+            if method == "DELETE" and retries:
+                hint = "already gone: an earlier attempt of this DELETE may have succeeded"
+            return NotFound(message, hint=hint, **common)
+        if status == 403:
+            return Forbidden(message, hint="the token's user may not be an admin of this package or organization", **common)
+        if status == 409:
+            return Conflict(message, **common)
+        if status in (400, 422):
+            return InvalidRequest(message, **common)
+        if status >= 500:
+            return ServerError(message, hint="after %d retries" % retries if retries else None, **common)
+        return GitHubAPIError(message, **common)
+
+    def _transport_error(self, exc: Exception, method: str, display: str, retries: int, extra_secret: t.Optional[str]) -> TransportError:
+        if isinstance(exc, requests.exceptions.SSLError):
+            hint = "TLS verification failed: fix the CA bundle (REQUESTS_CA_BUNDLE) or, for a trusted test server only, set validate_certs=false"
+        elif method == "POST" and not self._is_connect_failure(exc):
+            hint = "the request may have reached GitHub and been applied; check the current state before retrying"
+        else:
+            hint = "after %d retries" % retries if retries else None
+        reason = exc.args[0] if exc.args else exc
+        reason = getattr(reason, "reason", None) or reason  # the cause inside urllib3's MaxRetryError
+        detail = self._scrub("%s: %s" % (type(exc).__name__, reason), extra_secret)
+        return TransportError(detail, method=method, path=display, hint=hint)
