@@ -1,0 +1,339 @@
+"""Contract test: every Packages operation, through Prism, against GitHub's own OpenAPI description.
+
+Each exchange must come back with the status the scenario expects and with no violation Prism reports
+(request or response, error or warning). A status the operation does not document is accepted only when
+it is a known gap of GitHub's description (SPEC_GAPS, each backed by the reference), and then its body
+must still match the description's `basic-error` schema.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+import requests
+
+import _openapi
+import _prism
+from _seed import DELETE, READ, WRITE, Seed, active, deletable_version, popular
+
+# (method, path relative to the owner or absolute, status): answers GitHub really gives that its
+# description does not list (see /work/shared/reference/github-packages-api.md, "Deletion and restore rules").
+SPEC_GAPS = {
+    ("get", "/packages/{package_type}/{package_name}", 404): "a missing or invisible package answers 404",
+    ("delete", "/packages/{package_type}/{package_name}/versions/{package_version_id}", 400):
+        "last (tagged) version and 5,000-download rules answer 400",
+    ("delete", "/packages/{package_type}/{package_name}", 400): "5,000-download rule answers 400",
+    ("post", "/packages/{package_type}/{package_name}/restore", 409): "namespace reused: restore answers 409",
+    ("post", "/packages/{package_type}/{package_name}/versions/{package_version_id}/restore", 409):
+        "version name reused: restore answers 409",
+}
+UNDOCUMENTED_STATUS = "Unable to match the returned status code with those defined in the document"
+HEADERS = {"Accept": "application/vnd.github+json", "User-Agent": "ghpkgs-registry-fidelity",
+           "X-GitHub-Api-Version": "2022-11-28"}
+
+
+def owner_relative(template: str) -> str:
+    for owner in _openapi.OWNERS:
+        if template.startswith(owner + "/"):
+            return template[len(owner):]
+    return template
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: Any
+    body: Any
+
+
+@dataclass
+class ContractClient:
+    """Sends requests through Prism, records coverage, and collects every problem instead of stopping at the first."""
+
+    prism_url: str
+    spec: dict[str, Any]
+    secrets: list[str]
+    flavor: str
+    covered: set[tuple[str, str]] = field(default_factory=set)
+    gaps_used: set[tuple[str, str, int]] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.session = requests.Session()
+        self.session.trust_env = False  # never a proxy from the environment: traffic stays on 127.0.0.1
+        self.checker = _openapi.SchemaChecker(self.spec)
+
+    def check(self, ok: bool, message: str) -> bool:
+        if not ok:
+            self.problems.append(f"[{self.flavor}] {message}")
+        return ok
+
+    def call(self, method: str, template: str, token: str | None, expect: int,
+             query: dict[str, Any] | None = None, raw_path: str | None = None, **params: Any) -> Reply:
+        path = raw_path or template.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+        headers = dict(HEADERS)
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        response = self.session.request(method.upper(), self.prism_url + path, params=query, headers=headers, timeout=30)
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = response.text
+        reply = Reply(response.status_code, response.headers, body)
+        where = f"{method.upper()} {path}{'?' + response.request.url.split('?', 1)[1] if '?' in response.request.url else ''}"
+        self.covered.add((method, template))
+        found = _prism.violations(response.headers, body)
+        documented = _openapi.documented_statuses(self.spec, method, template)
+        gap = (method, owner_relative(template), reply.status)
+        if reply.status not in documented and gap in SPEC_GAPS:
+            self.gaps_used.add(gap)
+            # The only thing Prism may say is that the status is undocumented; the body must still be a GitHub error.
+            found = [v for v in found if not (v.get("severity") == "Warning" and UNDOCUMENTED_STATUS in v.get("message", ""))]
+            for error in self.checker.errors("basic-error", body):
+                self.check(False, f"{where} -> {reply.status}: body violates basic-error: {error}")
+            self.check(isinstance(body, dict) and bool(body.get("message")), f"{where} -> {reply.status}: error body has no message")
+        for violation in found:
+            self.check(False, f"{where} -> {reply.status}: Prism: {_prism.describe(violation)}")
+        self.check(reply.status == expect, f"{where}: expected {expect}, got {reply.status}: {self.redact(str(body)[:300])}")
+        return reply
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def next_link(headers: Any) -> str | None:
+    for part in headers.get("Link", "").split(","):
+        match = re.match(r'\s*<([^>]+)>\s*;\s*rel="next"', part)
+        if match:
+            return match[1]
+    return None
+
+
+def owner_flow(client: ContractClient, seed: Seed, owner: str, login: str, token: str, package: dict[str, Any]) -> None:
+    """All 9 operations of one owner kind, on one package that allows version deletion."""
+    kind, name = package["package_type"], package["name"]
+    base = {"org": login} if owner == "/orgs/{org}" else {"username": login} if owner == "/users/{username}" else {}
+    pkg = owner + "/packages/{package_type}/{package_name}"
+    reply = client.call("get", owner + "/packages", token, 200, query={"package_type": kind, "per_page": 100}, **base)
+    if isinstance(reply.body, list):
+        client.check(any(p.get("name") == name for p in reply.body), f"{owner} list lacks {kind}/{name}")
+    reply = client.call("get", pkg, token, 200, package_type=kind, package_name=name, **base)
+    if isinstance(reply.body, dict):
+        client.check(reply.body.get("version_count") == len(active(package)),
+                     f"{pkg} {name}: version_count {reply.body.get('version_count')} != {len(active(package))} active in seed")
+
+    # Pagination: one version per page must announce the next page in Link, and following it must work.
+    versions = pkg + "/versions"
+    reply = client.call("get", versions, token, 200, query={"per_page": 1}, package_type=kind, package_name=name, **base)
+    link = next_link(reply.headers)
+    if client.check(link is not None, f"{versions} per_page=1 of {len(active(package))} versions: no Link rel=next"):
+        target = urlsplit(link)
+        prefix = urlsplit(client.prism_url).path  # Link points at the emulator; replay its path through Prism
+        client.check(target.query != "" and "page=2" in target.query, f"Link next {link} does not ask for page 2")
+        upstream_path = target.path
+        ghes = client.flavor == "ghes"
+        if client.check(not ghes or upstream_path.startswith("/api/v3/"), f"GHES Link next {link} lacks /api/v3"):
+            path = upstream_path[len("/api/v3"):] if ghes else upstream_path
+            client.call("get", versions, token, 200, raw_path=prefix + path + "?" + target.query)
+
+    version = deletable_version(package)
+    assert version is not None
+    vid = version["id"]
+    one = versions + "/{package_version_id}"
+    client.call("get", one, token, 200, package_type=kind, package_name=name, package_version_id=vid, **base)
+    client.call("delete", one, token, 204, package_type=kind, package_name=name, package_version_id=vid, **base)
+    reply = client.call("get", versions, token, 200, query={"state": "deleted", "per_page": 100},
+                        package_type=kind, package_name=name, **base)
+    if isinstance(reply.body, list):
+        listed = [v for v in reply.body if v.get("id") == vid]
+        client.check(bool(listed) and bool(listed[0].get("deleted_at")), f"state=deleted listing of {name} lacks {vid} with deleted_at")
+    client.call("post", one + "/restore", token, 204, package_type=kind, package_name=name, package_version_id=vid, **base)
+    reply = client.call("get", versions, token, 200, query={"per_page": 100}, package_type=kind, package_name=name, **base)
+    if isinstance(reply.body, list):
+        client.check(any(v.get("id") == vid for v in reply.body), f"restored version {vid} not active again")
+
+    client.call("delete", pkg, token, 204, package_type=kind, package_name=name, **base)
+    client.call("get", pkg, token, 404, package_type=kind, package_name=name, **base)
+    client.call("post", pkg + "/restore", token, 204, package_type=kind, package_name=name, **base)
+    client.call("get", pkg, token, 200, package_type=kind, package_name=name, **base)
+    client.call("get", owner + "/docker/conflicts", token, 200, **base)
+
+
+def run_scenario(client: ContractClient, seed: Seed, upstream: str) -> None:
+    full = set((READ, WRITE, DELETE))
+    org = seed.org("acme")
+    admin = seed.token("full-scope and admin of acme", has=full,
+                       where=lambda _t, s: seed.role(org, s["login"]) == "admin")
+    user_token = seed.token("full-scope and owner of user packages", has=full,
+                            where=lambda _t, s: any(seed.owned_by(s["login"])(p) and deletable_version(p) for p in seed.packages))
+    user = seed.login_of(user_token)
+    user_packages = [p for p in seed.packages if seed.owned_by(user)(p) and deletable_version(p) and not popular(p)]
+    org_package = seed.package("an acme package allowing version deletion",
+                               lambda p: seed.owned_by(org["login"])(p) and bool(deletable_version(p)) and not popular(p))
+    assert user_packages, f"seed: {user} owns no package allowing version deletion"
+
+    # Accounts and rate limit.
+    reply = client.call("get", "/users/{username}", user_token, 200, username=org["login"])
+    client.check(isinstance(reply.body, dict) and reply.body.get("type") == "Organization", f"/users/{org['login']} type is not Organization")
+    reply = client.call("get", "/users/{username}", user_token, 200, username=user)
+    client.check(isinstance(reply.body, dict) and reply.body.get("type") == "User", f"/users/{user} type is not User")
+    reply = client.call("get", "/user", user_token, 200)
+    client.check(isinstance(reply.body, dict) and reply.body.get("login") == user, "/user does not answer the token's login")
+    client.call("get", "/rate_limit", user_token, 200)
+
+    # The three owner kinds; the same user's packages serve /users/{username} and /user (a second package if any).
+    owner_flow(client, seed, "/orgs/{org}", org["login"], admin, org_package)
+    owner_flow(client, seed, "/users/{username}", user, user_token, user_packages[0])
+    owner_flow(client, seed, "/user", user, user_token, user_packages[-1])
+
+    error_classes(client, seed, org, admin, upstream)
+
+
+def error_classes(client: ContractClient, seed: Seed, org: dict[str, Any], admin: str, upstream: str) -> None:
+    owner = "/orgs/{org}"
+    pkg = owner + "/packages/{package_type}/{package_name}"
+    one = pkg + "/versions/{package_version_id}"
+    target = seed.package("an acme package allowing version deletion",
+                          lambda p: seed.owned_by(org["login"])(p) and bool(deletable_version(p)) and not popular(p))
+    version = deletable_version(target)
+    assert version is not None
+    ids = {"org": org["login"], "package_type": target["package_type"], "package_name": target["name"]}
+
+    # 401: a token GitHub does not know.
+    reply = client.call("get", owner + "/packages", "ghp_" + "0" * 36, 401, query={"package_type": target["package_type"]}, org=org["login"])
+    client.check(isinstance(reply.body, dict) and reply.body.get("message") == "Bad credentials", "401 message is not 'Bad credentials'")
+    client.call("get", "/user", "ghp_" + "0" * 36, 401)
+
+    # 403: each missing scope, with the headers that tell which scope is missing.
+    org_member = lambda _t, s: seed.role(org, s["login"]) == "admin"  # noqa: E731
+    read_only = seed.token("read-only", has=[READ], lacks=[WRITE, DELETE], where=org_member)
+    no_delete = seed.token("missing delete:packages", has=[READ, WRITE], lacks=[DELETE], where=org_member)
+    no_write = seed.token("missing write:packages", has=[READ, DELETE], lacks=[WRITE], where=org_member)
+    for token, method, path, extra in ((read_only, "delete", one, {}), (no_delete, "delete", one, {}),
+                                      (no_write, "post", one + "/restore", {})):
+        reply = client.call(method, path, token, 403, package_version_id=version["id"], **ids, **extra)
+        client.check("X-Accepted-OAuth-Scopes" in reply.headers and "X-OAuth-Scopes" in reply.headers,
+                     f"403 {method.upper()} {path} lacks X-OAuth-Scopes / X-Accepted-OAuth-Scopes")
+    no_read = [t for t, s in seed.tokens.items() if READ not in s.get("scopes", [])]
+    if no_read:
+        client.call("get", owner + "/packages", no_read[0], 403, query={"package_type": target["package_type"]}, org=org["login"])
+
+    # 403 SSO: a member's token not authorized for the SSO org.
+    sso = seed.sso_org()
+    unauthorized = seed.token(f"a {sso['login']} member not SSO-authorized", has=[READ],
+                              where=lambda _t, s: seed.role(sso, s["login"]) is not None
+                              and sso["login"].lower() not in {o.lower() for o in s.get("sso_authorized", [])})
+    reply = client.call("get", owner + "/packages", unauthorized, 403, query={"package_type": target["package_type"]}, org=sso["login"])
+    client.check(reply.headers.get("X-GitHub-SSO", "").startswith("required; url="), "SSO 403 lacks X-GitHub-SSO: required; url=...")
+
+    # 404s: unknown package, unknown version.
+    client.call("get", pkg + "/versions", admin, 404, **dict(ids, package_name="no-such-package-fidelity"))
+    client.call("get", pkg, admin, 404, **dict(ids, package_name="no-such-package-fidelity"))
+    client.call("delete", one, admin, 404, package_version_id=2_000_000_000, **ids)
+
+    # 400: last-version rule, 5,000-download rule, listing past 10,000 results, missing package_type.
+    last = seed.package("a container with one tagged version or a maven package with one version", lambda p: seed.owned_by(org["login"])(p) and not popular(p)
+                        and ((p["package_type"] == "maven" and len(active(p)) == 1)
+                             or (p["package_type"] == "container" and sum(1 for v in active(p) if v.get("tags")) == 1)))
+    last_version = next(v for v in active(last) if last["package_type"] == "maven" or v.get("tags"))
+    reply = client.call("delete", one, admin, 400, org=org["login"], package_type=last["package_type"], package_name=last["name"],
+                        package_version_id=last_version["id"])
+    client.check("last" in str(reply.body).lower(), f"last-version 400 does not say so: {reply.body}")
+    hot = seed.package("a public acme package with a version over 5,000 downloads",
+                       lambda p: seed.owned_by(org["login"])(p) and popular(p))
+    hot_version = next(v for v in active(hot) if popular(hot, v))
+    reply = client.call("delete", one, admin, 400, org=org["login"], package_type=hot["package_type"], package_name=hot["name"],
+                        package_version_id=hot_version["id"])
+    client.check("5000 downloads" in str(reply.body), f"download-rule 400 does not say so: {reply.body}")
+    client.call("delete", pkg, admin, 400, org=org["login"], package_type=hot["package_type"], package_name=hot["name"])
+    client.call("get", owner + "/packages", admin, 400, query={"package_type": target["package_type"], "per_page": 100, "page": 101},
+                org=org["login"])
+    missing_package_type(client, org["login"], admin, upstream)
+
+    # 409: restoring a package whose name was taken again.
+    client.call("delete", pkg, admin, 204, **ids)
+    reusable = [p for p in seed.packages if p.get("deleted_at") and (p["owner"], p["package_type"], p["name"]) in
+                {(q["owner"], q["package_type"], q["name"]) for q in seed.packages if not q.get("deleted_at")}]
+    if client.check(bool(reusable), "seed has no deleted package whose name is active again (needed for 409)"):
+        p = reusable[0]
+        owner_kind = "/orgs/{org}" if any(o["login"].lower() == p["owner"].lower() for o in seed.orgs) else "/users/{username}"
+        key = {"org": p["owner"]} if owner_kind == "/orgs/{org}" else {"username": p["owner"]}
+        owner_token = admin if owner_kind == "/orgs/{org}" else seed.token("full-scope owner", has=[READ, WRITE, DELETE],
+                                                                             where=lambda _t, s: s["login"].lower() == p["owner"].lower())
+        reply = client.call("post", owner_kind + "/packages/{package_type}/{package_name}/restore", owner_token, 409,
+                            package_type=p["package_type"], package_name=p["name"], **key)
+
+
+def missing_package_type(client: ContractClient, org: str, token: str, upstream: str) -> None:
+    """GitHub's description marks package_type required: Prism must refuse the request (422) without forwarding it,
+    so the emulator's own answer is checked directly: 400, a status the operation documents."""
+    template = "/orgs/{org}/packages"
+    reply = requests.get(client.prism_url + template.format(org=quote(org, safe="")), headers=dict(HEADERS, Authorization=f"Bearer {token}"),
+                         timeout=30)
+    client.check(reply.status_code == 422 and "package_type" in reply.text,
+                 f"Prism did not flag a missing package_type as invalid: {reply.status_code}")
+    session = requests.Session()
+    session.trust_env = False
+    direct = session.get(upstream + template.format(org=quote(org, safe="")), headers=dict(HEADERS, Authorization=f"Bearer {token}"), timeout=30)
+    documented = _openapi.documented_statuses(client.spec, "get", template)
+    client.check(direct.status_code == 400, f"missing package_type: emulator answered {direct.status_code}, GitHub answers 400")
+    client.check(direct.status_code in documented, f"missing package_type: {direct.status_code} not in documented {sorted(documented)}")
+
+
+@pytest.mark.parametrize("flavor", ["dotcom", "ghes"])
+def test_every_operation_matches_githubs_description(flavor: str, contract_targets: dict[str, Any], seed: Seed) -> None:
+    target = contract_targets[flavor]
+    client = ContractClient(target.prism.url, target.spec, seed.secrets(), flavor)
+    run_scenario(client, seed, target.upstream)
+    missing = sorted(set(_openapi.exercised_operations()) - client.covered)
+    client.check(not missing, f"operations never exercised: {missing}")
+    assert not client.problems, "\n".join(client.problems)
+    assert client.gaps_used, "no spec gap exercised: the error scenario did not run"
+    for method, path, status in client.gaps_used:
+        for owner in _openapi.OWNERS:
+            full = path if path.startswith(owner) else owner + path
+            if full in target.spec["paths"]:
+                assert status not in _openapi.documented_statuses(target.spec, method, full), \
+                    f"SPEC_GAPS entry {method} {path} {status} is documented now: remove it"
+
+
+class _BadUpstream(BaseHTTPRequestHandler):
+    """Answers a package whose id is a string: Prism must call that a violation."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = json.dumps({"id": "not-an-integer", "name": "x"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
+def test_harness_reports_a_response_that_breaks_the_schema(tmp_path: Path) -> None:
+    """Guards the harness itself: a wrong body must come back as violations, or every other pass means nothing."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BadUpstream)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        spec_path = tmp_path / "dotcom.json"
+        spec = _openapi.derive_spec(_openapi.source_spec("dotcom"), spec_path)
+        with _prism.Prism(spec_path, f"http://127.0.0.1:{server.server_address[1]}", tmp_path / "prism.log") as prism:
+            client = ContractClient(prism.url, spec, [], "harness")
+            client.call("get", "/orgs/{org}/packages/{package_type}/{package_name}", None, 200,
+                        org="o", package_type="npm", package_name="x")
+    finally:
+        server.shutdown()
+    text = "\n".join(client.problems)
+    assert "VIOLATIONS 500" in text and "response.body.id: Response body property id must be integer" in text, text
