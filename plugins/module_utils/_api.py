@@ -161,10 +161,10 @@ class _BearerAuth:
     """requests auth hook. Set as session.auth so that requests never swaps in ~/.netrc credentials."""
 
     def __init__(self, token: str) -> None:
-        self._token = token
+        self.secret = token
 
     def __call__(self, request: t.Any) -> t.Any:
-        request.headers["Authorization"] = "Bearer " + self._token
+        request.headers["Authorization"] = "Bearer " + self.secret
         return request
 
     def __repr__(self) -> str:
@@ -269,7 +269,7 @@ class GitHubPackagesClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self.rate_limit_wait = rate_limit_wait
-        self._secret = token
+        self._auth = _BearerAuth(token)
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
@@ -288,7 +288,7 @@ class GitHubPackagesClient:
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self._session.verify = validate_certs
-        self._session.auth = _BearerAuth(token)
+        self._session.auth = self._auth
         self._session.headers.update({
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": API_VERSION,
@@ -424,7 +424,7 @@ class GitHubPackagesClient:
 
     def _scrub(self, text: str, extra_secret: t.Optional[str] = None) -> str:
         text = _QUERY_TOKEN.sub(r"\1***", text)
-        for secret in (self._secret, extra_secret):
+        for secret in (self._auth.secret, extra_secret):
             if secret:
                 text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
         return text
