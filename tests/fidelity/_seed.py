@@ -84,3 +84,11 @@ class Seed:
 
     def owned_by(self, login: str) -> Callable[[dict[str, Any]], bool]:
         return lambda p: p["owner"].lower() == login.lower() and not p.get("deleted_at")
+
+
+def republish(emulator_url: str, owner: str, kind: str, name: str) -> None:
+    """Push a fresh version under `name` through the emulator's control API (what a new `docker push` would do)."""
+    from ghpkgs_emulator import Control  # pylint: disable=import-outside-toplevel
+
+    version = {"name": "sha256:" + "f" * 64, "tags": ["fidelity"]} if kind == "container" else {"name": "9.9.9-fidelity"}
+    Control(emulator_url).publish(owner, kind, name, version)
