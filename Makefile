@@ -17,7 +17,7 @@ TREE := .cache/tree
 COLL := $(TREE)/ansible_collections/ghpkgs/registry
 PYTEST_ARGS ?= -q
 
-.PHONY: test demo venvs tree units sanity emulator fidelity clean
+.PHONY: test demo venvs tree ansible-test-pip units sanity emulator fidelity clean
 
 test: units emulator fidelity sanity
 	@echo "All tests passed."
@@ -44,11 +44,20 @@ tree: $(OLD)/.ok
 	$(OLD)/bin/ansible-galaxy collection install --force -p $(TREE) build/ghpkgs-registry-*.tar.gz >/dev/null
 	@echo "collection tree: $(COLL)"
 
-units: venvs tree
+# ansible-test --venv bootstraps pip with a script it downloads from a host we cannot reach: cache a stand-in.
+ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
+ansible-test-pip: venvs
+	mkdir -p $(ANSIBLE_TEST_CACHE)
+	for venv in $(OLD) $(NEW); do \
+	  version=$$(grep -oP "pip='\K[0-9.]+" $$venv/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py); \
+	  cp tests/tools/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py; \
+	done
+
+units: venvs tree ansible-test-pip
 	cd $(COLL) && $(CURDIR)/$(OLD)/bin/ansible-test units --venv --python 3.11 --color no
 	cd $(COLL) && $(CURDIR)/$(NEW)/bin/ansible-test units --venv --python 3.13 --color no
 
-sanity: venvs tree
+sanity: venvs tree ansible-test-pip
 	cd $(COLL) && $(CURDIR)/$(OLD)/bin/ansible-test sanity --venv --python 3.11 --color no
 	cd $(COLL) && $(CURDIR)/$(NEW)/bin/ansible-test sanity --venv --python 3.13 --color no
 
