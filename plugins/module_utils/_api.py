@@ -502,10 +502,12 @@ class GitHubPackagesClient:
             if _sso_required(headers):
                 raise self._error(response, body, method, display, op, package_type, retries)
             if status in (403, 429) and headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
+                if self._primary_delay() > self.rate_limit_wait:
+                    raise self._primary_error(method, display, status, body, "waiting for it is longer than rate_limit_wait (%.0f s)" % self.rate_limit_wait)
                 if retries >= self.max_retries:
                     raise self._primary_error(method, display, status, body, "the primary rate limit is still exhausted after %d retries" % retries)
                 retries += 1
-                continue  # _wait_for_primary waits for the reset, or raises when it is too far away
+                continue  # _wait_for_primary waits for the reset
             if status == 429 or (status == 403 and (
                 "secondary rate limit" in body["message"].lower() or "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"
             )):
@@ -613,12 +615,20 @@ class GitHubPackagesClient:
         with self._lock:
             self._rl_remaining, self._rl_reset = remaining_value, reset_value
 
-    def _wait_for_primary(self, method: str, display: str) -> None:
+    def _primary_delay(self) -> float:
+        """Seconds until the primary budget is back (0 when it is not exhausted)."""
         with self._lock:
             remaining, reset = self._rl_remaining, self._rl_reset
         if remaining != 0 or reset is None:
+            return 0.0
+        return reset + 1 - self._wall_clock()
+
+    def _wait_for_primary(self, method: str, display: str) -> None:
+        with self._lock:
+            exhausted, reset = self._rl_remaining == 0, self._rl_reset
+        if not exhausted:
             return
-        delay = reset + 1 - self._wall_clock()
+        delay = self._primary_delay()
         if delay > self.rate_limit_wait:
             raise self._primary_error(method, display, None, None, "waiting for it is longer than rate_limit_wait (%.0f s)" % self.rate_limit_wait)
         if delay > 0:
