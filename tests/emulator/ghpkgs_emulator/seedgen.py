@@ -10,7 +10,7 @@ import hashlib
 import random
 from typing import Any
 
-from .store import format_time, manifest_digest, manifest_bytes, parse_time
+from .store import format_time, manifest_bytes, parse_time
 
 NOW = "2026-01-15T12:00:00Z"
 PACKAGE_TYPES = ("container", "npm", "maven", "rubygems", "nuget", "docker")
@@ -60,6 +60,14 @@ class Builder:
         self.clock = start
         self.step = step
         self.next_id = 1
+        self._digests: dict[int, tuple[str, int]] = {}  # id(manifest) -> (digest, size); manifests are kept alive
+
+    def digest(self, manifest: dict[str, Any]) -> tuple[str, int]:
+        found = self._digests.get(id(manifest))
+        if found is None:
+            body = manifest_bytes(manifest)
+            found = self._digests[id(manifest)] = ("sha256:" + hashlib.sha256(body).hexdigest(), len(body))
+        return found
 
     def version(self, name: str | None = None, tags: list[str] | None = None, manifest: dict[str, Any] | None = None,
                 downloads: int | None = None, advance: bool = True) -> dict[str, Any]:
@@ -73,7 +81,7 @@ class Builder:
         if manifest is not None:
             version["manifest"] = manifest
             version["media_type"] = manifest["mediaType"]
-            version["name"] = manifest_digest(manifest)
+            version["name"] = self.digest(manifest)[0]
         return version
 
     def blob(self) -> str:
@@ -97,9 +105,9 @@ class Builder:
                             "annotations": {"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}}],
                 "annotations": {"vnd.docker.reference.digest": subject_digest}}
 
-    @staticmethod
-    def descriptor(manifest: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        return {"mediaType": manifest["mediaType"], "digest": manifest_digest(manifest), "size": len(manifest_bytes(manifest)), **extra}
+    def descriptor(self, manifest: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        digest, size = self.digest(manifest)
+        return {"mediaType": manifest["mediaType"], "digest": digest, "size": size, **extra}
 
     def multi_arch(self, tags: list[str], attest: bool = True, sign: bool = False, referrer: bool = False,
                    downloads: int | None = None) -> list[dict[str, Any]]:
@@ -113,13 +121,13 @@ class Builder:
             entries.append(self.descriptor(image, platform={"architecture": arch, "os": os_name}))
         if attest:
             for image in images:
-                attestation = self.attestation(manifest_digest(image))
+                attestation = self.attestation(self.digest(image)[0])
                 versions.append(self.version(manifest=attestation, advance=False))
                 entries.append(self.descriptor(attestation, platform={"architecture": "unknown", "os": "unknown"}, annotations={
-                    "vnd.docker.reference.digest": manifest_digest(image), "vnd.docker.reference.type": "attestation-manifest"}))
+                    "vnd.docker.reference.digest": self.digest(image)[0], "vnd.docker.reference.type": "attestation-manifest"}))
         index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
         versions.append(self.version(tags=tags, manifest=index, downloads=downloads, advance=False))
-        digest_hex = manifest_digest(index).split(":", 1)[1]
+        digest_hex = self.digest(index)[0].split(":", 1)[1]
         if sign:
             for suffix, layer_type in ((".sig", "application/vnd.dev.cosign.simplesigning.v1+json"),
                                        (".att", "application/vnd.dsse.envelope.v1+json")):

@@ -300,13 +300,13 @@ class Handler(BaseHTTPRequestHandler):
                     found = next((v for v in package.by_name.get(reference, []) if v.deleted_at is None), None)
                 else:
                     found = next((v for v in package.active if reference in v.tags), None)
-            if found is None or found.manifest is None:
+            if found is None or found.body is None:
                 return registry_error(404, "MANIFEST_UNKNOWN", "manifest unknown")
             if found.name in config["unreadable_manifests"]:
                 return registry_error(int(config["unreadable_status"]), "UNKNOWN", "unknown error reading manifest")
             if self.command == "GET":
                 found.downloads += 1
-            return Response(200, raw=found.manifest, content_type=found.media_type or "application/vnd.oci.image.manifest.v1+json",
+            return Response(200, raw=found.body, content_type=found.media_type or "application/vnd.oci.image.manifest.v1+json",
                             headers={"Docker-Content-Digest": found.name})
 
     # ---- controls -------------------------------------------------------------------------
