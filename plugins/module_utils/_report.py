@@ -1,0 +1,290 @@
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The cleanup report: what a cleanup deleted, written by the cleanup role and read by package_restore.
+
+The format is documented in docs/cleanup-report.md. No Ansible, no HTTP here.
+
+    report = load_report("/var/lib/cleanup/report.json")      # ValueError naming the field on anything malformed
+    report = build_report(api_url=..., owner="acme", owner_type="org", dry_run=False, packages=[...])
+    write_report("/var/lib/cleanup/report.json", report)      # atomic, mode 0600
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import typing as t
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES, format_timestamp, parse_timestamp
+
+FORMAT = "ghpkgs.registry.cleanup-report"
+FORMAT_VERSION = 1
+OWNER_TYPES = ("org", "user", "authenticated")
+
+
+@dataclass(frozen=True)
+class ReportVersion:
+    """One deleted version. Timestamps are kept as given (ISO 8601 strings, already validated) or None."""
+
+    id: int
+    name: str
+    tags: t.Tuple[str, ...] = ()
+    created_at: t.Optional[str] = None
+    updated_at: t.Optional[str] = None
+    deleted_at: t.Optional[str] = None
+
+    def as_dict(self) -> t.Dict[str, t.Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "tags": list(self.tags),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "deleted_at": self.deleted_at,
+        }
+
+
+@dataclass(frozen=True)
+class ReportPackage:
+    """One package the cleanup touched: its deleted versions, and whether the whole package was deleted.
+
+    id is the package's id when known: it tells a restorable package from a new one that took its name.
+    """
+
+    package_type: str
+    name: str
+    package_deleted: bool
+    versions: t.Tuple[ReportVersion, ...] = ()
+    id: t.Optional[int] = None
+
+    def as_dict(self) -> t.Dict[str, t.Any]:
+        result: t.Dict[str, t.Any] = {"package_type": self.package_type, "name": self.name}
+        if self.id is not None:
+            result["id"] = self.id
+        result["package_deleted"] = self.package_deleted
+        result["versions"] = [version.as_dict() for version in self.versions]
+        return result
+
+
+@dataclass(frozen=True)
+class Report:
+    """A whole cleanup report. owner is None only for owner_type "authenticated" when the login was not recorded."""
+
+    generated_at: str
+    api_url: str
+    owner: t.Optional[str]
+    owner_type: str
+    dry_run: bool
+    packages: t.Tuple[ReportPackage, ...]
+
+    def as_dict(self) -> t.Dict[str, t.Any]:
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "generated_at": self.generated_at,
+            "api_url": self.api_url,
+            "owner": self.owner,
+            "owner_type": self.owner_type,
+            "dry_run": self.dry_run,
+            "packages": [package.as_dict() for package in self.packages],
+        }
+
+
+def normalize_api_url(api_url: str) -> str:
+    """The form in which two API URLs are compared: scheme and host lower-cased, no trailing slash, default port dropped."""
+    parts = urlsplit(api_url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = "[%s]" % host
+    port = parts.port
+    if port is not None and (scheme, port) not in (("https", 443), ("http", 80)):
+        host = "%s:%d" % (host, port)
+    return "%s://%s%s" % (scheme, host, parts.path.rstrip("/"))
+
+
+def _fail(where: str, problem: str) -> t.NoReturn:
+    raise ValueError("%s: %s" % (where, problem))
+
+
+def _field(data: t.Mapping[str, t.Any], key: str, where: str, kinds: t.Tuple[type, ...], expected: str, required: bool = True) -> t.Any:
+    if key not in data or data[key] is None:
+        if required:
+            _fail("%s.%s" % (where, key), "is missing; expected %s" % expected)
+        return None
+    value = data[key]
+    # bool is an int in Python; a JSON true is never a valid id or count.
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        _fail("%s.%s" % (where, key), "expected %s, got %s" % (expected, json.dumps(value)))
+    return value
+
+
+def _text(data: t.Mapping[str, t.Any], key: str, where: str, required: bool = True) -> t.Optional[str]:
+    value = _field(data, key, where, (str,), "a non-empty string", required)
+    if value is not None and not value.strip():
+        _fail("%s.%s" % (where, key), "must not be empty")
+    return value
+
+
+def _timestamp(data: t.Mapping[str, t.Any], key: str, where: str, required: bool = False) -> t.Optional[str]:
+    value = _field(data, key, where, (str,), "an ISO 8601 timestamp such as 2026-11-22T03:00:00Z", required)
+    if value is not None:
+        parse_timestamp(value, "%s.%s" % (where, key))
+    return value
+
+
+def _positive_int(data: t.Mapping[str, t.Any], key: str, where: str, required: bool = True) -> t.Optional[int]:
+    value = _field(data, key, where, (int,), "a positive integer", required)
+    if value is not None and value < 1:
+        _fail("%s.%s" % (where, key), "expected a positive integer, got %d" % value)
+    return value
+
+
+def _version(data: t.Any, where: str) -> ReportVersion:
+    if not isinstance(data, dict):
+        _fail(where, "expected an object with id and name")
+    tags = data.get("tags")
+    if tags is None:
+        tags = []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
+        _fail(where + ".tags", "expected a list of non-empty strings, got %s" % json.dumps(tags))
+    return ReportVersion(
+        id=t.cast(int, _positive_int(data, "id", where)),
+        name=t.cast(str, _text(data, "name", where)),
+        tags=tuple(tags),
+        created_at=_timestamp(data, "created_at", where),
+        updated_at=_timestamp(data, "updated_at", where),
+        deleted_at=_timestamp(data, "deleted_at", where),
+    )
+
+
+def _package(data: t.Any, where: str) -> ReportPackage:
+    if not isinstance(data, dict):
+        _fail(where, "expected an object with package_type, name, package_deleted and versions")
+    package_type = _text(data, "package_type", where)
+    if package_type not in PACKAGE_TYPES:
+        _fail(where + ".package_type", "%s is not one of %s" % (json.dumps(package_type), ", ".join(PACKAGE_TYPES)))
+    name = t.cast(str, _text(data, "name", where))
+    package_deleted = _field(data, "package_deleted", where, (bool,), "true or false")
+    raw_versions = _field(data, "versions", where, (list,), "a list (empty when no single version was deleted)")
+    versions = tuple(_version(item, "%s.versions[%d]" % (where, index)) for index, item in enumerate(raw_versions))
+    seen: t.Dict[int, int] = {}
+    for index, version in enumerate(versions):
+        if version.id in seen:
+            _fail("%s.versions[%d]" % (where, index), "version id %d is listed twice (also at versions[%d])" % (version.id, seen[version.id]))
+        seen[version.id] = index
+    return ReportPackage(
+        package_type=t.cast(str, package_type),
+        name=name,
+        package_deleted=package_deleted,
+        versions=versions,
+        id=_positive_int(data, "id", where, required=False),
+    )
+
+
+def parse_report(data: t.Any, source: str = "report") -> Report:
+    """Validate a decoded report; every ValueError names source and the JSON path of the field at fault."""
+    if not isinstance(data, dict):
+        _fail(source, "expected a JSON object (a ghpkgs.registry cleanup report)")
+    if data.get("format") != FORMAT:
+        _fail(source + ".format", "expected %s, got %s: this is not a ghpkgs.registry cleanup report" % (json.dumps(FORMAT), json.dumps(data.get("format"))))
+    version = data.get("format_version")
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        _fail(source + ".format_version", "this collection reads version %d, got %s; use the collection version that wrote it" % (
+            FORMAT_VERSION, json.dumps(version)))
+    _timestamp(data, "generated_at", source, required=True)
+    api_url = t.cast(str, _text(data, "api_url", source))
+    if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).hostname:
+        _fail(source + ".api_url", "%s is not an http(s) URL" % json.dumps(api_url))
+    owner_type = _text(data, "owner_type", source)
+    if owner_type not in OWNER_TYPES:
+        _fail(source + ".owner_type", "expected one of %s, got %s" % (", ".join(OWNER_TYPES), json.dumps(owner_type)))
+    owner = _text(data, "owner", source, required=owner_type != "authenticated")
+    dry_run = _field(data, "dry_run", source, (bool,), "true or false")
+    raw_packages = _field(data, "packages", source, (list,), "a list")
+    packages = tuple(_package(item, "%s.packages[%d]" % (source, index)) for index, item in enumerate(raw_packages))
+    seen: t.Dict[t.Tuple[str, str], int] = {}
+    for index, package in enumerate(packages):
+        key = (package.package_type, package.name)
+        if key in seen:
+            _fail("%s.packages[%d]" % (source, index), "%s package %s is listed twice (also at packages[%d])" % (key[0], json.dumps(key[1]), seen[key]))
+        seen[key] = index
+    return Report(
+        generated_at=data["generated_at"],
+        api_url=api_url,
+        owner=owner,
+        owner_type=t.cast(str, owner_type),
+        dry_run=dry_run,
+        packages=packages,
+    )
+
+
+def load_report(path: str) -> Report:
+    """Read and validate the report at path; ValueError (never OSError) names the path and what is wrong."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as error:
+        raise ValueError("from_report: cannot read %s: %s" % (path, error.strerror or error)) from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ValueError("from_report: %s is not valid JSON: %s" % (path, error)) from None
+    return parse_report(data, path)
+
+
+def build_report(
+    api_url: str,
+    owner: t.Optional[str],
+    owner_type: str,
+    dry_run: bool,
+    packages: t.Iterable[t.Mapping[str, t.Any]],
+    generated_at: t.Optional[datetime] = None,
+) -> Report:
+    """Build a validated Report; packages are dicts shaped like the report's packages entries.
+
+    generated_at defaults to now (UTC).
+    """
+    moment = generated_at or datetime.now(timezone.utc)
+    data = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generated_at": format_timestamp(moment.replace(microsecond=0)),
+        "api_url": api_url,
+        "owner": owner,
+        "owner_type": owner_type,
+        "dry_run": dry_run,
+        "packages": [dict(package) for package in packages],
+    }
+    return parse_report(data)
+
+
+def write_report(path: str, report: t.Union[Report, t.Mapping[str, t.Any]]) -> None:
+    """Write report as JSON to path atomically (a temporary file in the same directory, then rename), mode 0600.
+
+    A dict is validated first, so a malformed report is never written.
+    """
+    if not isinstance(report, Report):
+        report = parse_report(dict(report))
+    text = json.dumps(report.as_dict(), indent=2, sort_keys=False) + "\n"
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
