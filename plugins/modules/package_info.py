@@ -1,0 +1,427 @@
+#!/usr/bin/python
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: package_info
+short_description: List GitHub Packages of an organization, a user or the token's own account
+version_added: 0.1.0
+description:
+  - Lists the packages of O(owner) on GitHub Packages, optionally with their versions and the Docker migration conflicts.
+  - Packages are listed per package type, because GitHub's API lists one type at a time.
+  - Never changes anything.
+author:
+  - ghpkgs.registry contributors (@ghpkgs)
+extends_documentation_fragment:
+  - ghpkgs.registry.github
+  - ghpkgs.registry.github.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  package_type:
+    description:
+      - The package types to list.
+      - When omitted, all six types are listed, and a type the token lacks a scope for (for example C(maven), which needs
+        C(repo)) is skipped with a warning; the task fails only when the token cannot read any type.
+        When given, a missing scope fails the task, naming the scopes to add.
+    type: list
+    elements: str
+    choices: [npm, maven, rubygems, docker, nuget, container]
+  name:
+    description:
+      - Exact package names or shell-style globs (V(app-*), V(team/*), V(lib-[0-9]*)), matched case-sensitively.
+      - Container names may contain V(/), for example V(team/app).
+      - When omitted or empty, every package is returned.
+      - When all entries are exact names, each is fetched directly (one request per name and type) instead of listing.
+      - An exact name must exist under at least one of the requested types (with the requested O(visibility), if any);
+        otherwise the task fails naming it. It is not an error for it to be missing under the other requested types.
+      - A glob that matches nothing is not an error.
+    type: list
+    elements: str
+  visibility:
+    description:
+      - Only packages with this visibility. C(internal) exists on GitHub Enterprise.
+    type: str
+    choices: [public, private, internal]
+  include_versions:
+    description:
+      - Also return the versions of every listed package in RV(packages[].versions).
+      - This costs one request per 100 versions of each package.
+    type: bool
+    default: false
+  version_state:
+    description:
+      - Which versions to return with O(include_versions=true).
+      - V(deleted) returns versions deleted in the last 30 days, which can still be restored.
+      - V(all) returns both.
+    type: str
+    choices: [active, deleted, all]
+    default: active
+  include_docker_conflicts:
+    description:
+      - Also return RV(docker_conflicts), the packages that conflict in GitHub's Docker to container registry migration.
+    type: bool
+    default: false
+notes:
+  - Requests are few by design, one per 100 packages of each type, no request per package unless O(include_versions=true)
+    or O(name) holds only exact names; O(owner_type=auto) adds one request to tell an organization from a user.
+seealso:
+  - name: GitHub REST API for packages
+    description: The endpoints this module calls.
+    link: https://docs.github.com/en/rest/packages/packages
+"""
+
+EXAMPLES = r"""
+- name: List every package of an organization
+  ghpkgs.registry.package_info:
+    token: "{{ github_token }}"
+    owner: octo-org
+  register: inventory
+
+- name: Container images of the token's own account, with their tagged and untagged versions
+  ghpkgs.registry.package_info:
+    package_type: [container]
+    include_versions: true
+  register: mine
+
+- name: Public npm packages whose names start with app-, on GitHub Enterprise Server
+  ghpkgs.registry.package_info:
+    api_url: https://ghe.example.com/api/v3
+    owner: platform
+    owner_type: org
+    package_type: [npm]
+    name: ["app-*"]
+    visibility: public
+
+- name: Versions deleted in the last 30 days of one container image (still restorable)
+  ghpkgs.registry.package_info:
+    owner: octo-org
+    package_type: [container]
+    name: [team/app]
+    include_versions: true
+    version_state: deleted
+  register: restorable
+
+- name: Show the tags of every version
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: {{ item.tags | join(', ') }}"
+  loop: "{{ restorable.packages[0].versions }}"
+"""
+
+RETURN = r"""
+packages:
+  description:
+    - The packages found, sorted by name, then package type.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: GitHub's ID of the package.
+      returned: always
+      type: int
+      sample: 197
+    name:
+      description: The package name.
+      returned: always
+      type: str
+      sample: team/app
+    package_type:
+      description: The package type.
+      returned: always
+      type: str
+      sample: container
+    visibility:
+      description: V(public), V(private) or V(internal).
+      returned: always
+      type: str
+      sample: private
+    version_count:
+      description: The number of active versions, as GitHub counts them.
+      returned: always
+      type: int
+      sample: 12
+    repository:
+      description: The full name of the repository the package is linked to, or V(null) when it is not linked.
+      returned: always
+      type: str
+      sample: octo-org/app
+    owner:
+      description: The login of the owner of the package.
+      returned: always
+      type: str
+      sample: octo-org
+    created_at:
+      description: When the package was created (ISO 8601, UTC).
+      returned: always
+      type: str
+      sample: "2024-05-01T12:00:00Z"
+    updated_at:
+      description: When the package was last updated (ISO 8601, UTC).
+      returned: always
+      type: str
+      sample: "2025-01-20T08:30:00Z"
+    html_url:
+      description: The package's page on GitHub.
+      returned: always
+      type: str
+      sample: https://github.com/orgs/octo-org/packages/container/package/team%2Fapp
+    versions:
+      description:
+        - The package's versions in the state O(version_state), newest first (by creation time, then ID).
+      returned: when O(include_versions=true)
+      type: list
+      elements: dict
+      contains:
+        id:
+          description: GitHub's ID of the version.
+          returned: always
+          type: int
+          sample: 4567
+        name:
+          description: The version name; for containers the manifest digest.
+          returned: always
+          type: str
+          sample: sha256:3c8e1a2b7d9f0e4c5a6b8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a
+        tags:
+          description: The tags of a C(container) or C(docker) version; empty for untagged versions and for other types.
+          returned: always
+          type: list
+          elements: str
+          sample: [latest, "1.4.2"]
+        created_at:
+          description: When the version was created (ISO 8601, UTC).
+          returned: always
+          type: str
+          sample: "2025-01-20T08:30:00Z"
+        updated_at:
+          description: When the version was last updated (ISO 8601, UTC).
+          returned: always
+          type: str
+          sample: "2025-01-20T08:30:00Z"
+        deleted_at:
+          description: When the version was deleted (ISO 8601, UTC), or V(null) for an active version.
+          returned: always
+          type: str
+          sample: "2025-02-01T10:00:00Z"
+        html_url:
+          description: The version's page on GitHub.
+          returned: always
+          type: str
+          sample: https://github.com/orgs/octo-org/packages/container/team%2Fapp/4567
+docker_conflicts:
+  description:
+    - The packages that conflict in GitHub's Docker to container registry migration, sorted by name, then package type,
+      with the same keys as RV(packages) (without versions).
+  returned: when O(include_docker_conflicts=true)
+  type: list
+  elements: dict
+  sample:
+    - id: 311
+      name: legacy-app
+      package_type: docker
+      visibility: private
+      version_count: 3
+      repository: octo-org/legacy-app
+      owner: octo-org
+      created_at: "2021-03-02T09:00:00Z"
+      updated_at: "2021-06-11T15:20:00Z"
+      html_url: https://github.com/orgs/octo-org/packages/docker/package/legacy-app
+"""
+
+import fnmatch
+import typing as t
+
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, Owner
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import MissingScopes, NotFound
+from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Version, validate_globs
+
+ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
+    "package_type": {"type": "list", "elements": "str", "choices": list(PACKAGE_TYPES)},
+    "name": {"type": "list", "elements": "str"},
+    "visibility": {"type": "str", "choices": ["public", "private", "internal"]},
+    "include_versions": {"type": "bool", "default": False},
+    "version_state": {"type": "str", "default": "active", "choices": ["active", "deleted", "all"]},
+    "include_docker_conflicts": {"type": "bool", "default": False},
+}
+_GLOB_CHARS = frozenset("*?[")
+
+
+class Query:
+    """The validated options: which types, which names, what to include."""
+
+    def __init__(self, params: dict[str, t.Any]) -> None:
+        self.explicit_types = params["package_type"] is not None
+        types = params["package_type"] if self.explicit_types else list(PACKAGE_TYPES)
+        if not types:
+            raise ValueError("package_type: an empty list selects nothing; name at least one type, or omit the option for all six")
+        self.types = list(dict.fromkeys(types))
+        names = params["name"] or []
+        validate_globs(names, "name")
+        for name in names:
+            if not name.strip():
+                raise ValueError("name: %r is blank; remove it, or give a package name or a glob" % (name,))
+        self.exact = list(dict.fromkeys(name for name in names if not _GLOB_CHARS.intersection(name)))
+        self.globs = [name for name in names if _GLOB_CHARS.intersection(name)]
+        self.list_all = not names
+        self.visibility: t.Optional[str] = params["visibility"]
+        self.include_versions: bool = params["include_versions"]
+        self.version_states = ["active", "deleted"] if params["version_state"] == "all" else [params["version_state"]]
+        self.include_docker_conflicts: bool = params["include_docker_conflicts"]
+
+    def matches(self, name: str) -> bool:
+        """Whether a listed package name is wanted (exact names compare as strings, globs with fnmatch rules)."""
+        if self.list_all or name in self.exact:
+            return True
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.globs)
+
+
+def package_info(item: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The fields of one of GitHub's package objects that this module returns."""
+    repository = item.get("repository") or {}
+    return {
+        "id": item.get("id"),
+        "name": item.get("name"),
+        "package_type": item.get("package_type"),
+        "visibility": item.get("visibility"),
+        "version_count": item.get("version_count"),
+        "repository": repository.get("full_name"),
+        "owner": (item.get("owner") or {}).get("login"),
+        "created_at": item.get("created_at"),
+        "updated_at": item.get("updated_at"),
+        "html_url": item.get("html_url"),
+    }
+
+
+def _package_key(package: dict[str, t.Any]) -> tuple[str, str]:
+    return (package["name"] or "", package["package_type"] or "")
+
+
+class Inventory:
+    """Collects the packages of one owner with as few requests as the options allow."""
+
+    def __init__(self, module: GitHubPackagesModule, query: Query) -> None:
+        self.module = module
+        self.client = module.client
+        self.query = query
+        self.skipped: dict[str, MissingScopes] = {}
+
+    def owner(self) -> Owner:
+        try:
+            return self.module.owner
+        except NotFound as error:
+            self._fail_unknown_owner(error)
+
+    def _fail_unknown_owner(self, error: NotFound) -> t.NoReturn:
+        params = self.module.params
+        details = error.to_dict()
+        details.pop("msg")
+        kind = {"org": "organization", "user": "user"}.get(params["owner_type"], "user or organization")
+        self.module.fail(
+            "owner: no %s %r on %s (%s %s answered %s); check the spelling and owner_type, and that the token can see it"
+            % (kind, params["owner"], params["api_url"], error.method, error.path, error.status),
+            **details
+        )
+
+    def packages(self, owner: Owner) -> list[dict[str, t.Any]]:
+        query = self.query
+        fetch = self._get_exact if query.exact and not query.globs else self._list
+        found: list[dict[str, t.Any]] = []
+        for package_type in query.types:
+            try:
+                found.extend(fetch(owner, package_type))
+            except MissingScopes as error:
+                # With the default type list, a type the token cannot read (maven needs repo) is skipped.
+                if query.explicit_types:
+                    raise
+                self.skipped[package_type] = error
+        if len(self.skipped) == len(query.types):
+            raise next(iter(self.skipped.values()))
+        for package_type, error in self.skipped.items():
+            self.module.warn("package_type %s skipped: the token lacks scopes %s for it; add them, or set package_type to silence this"
+                             % (package_type, ", ".join(error.missing_scopes)))
+        self._check_exact_names_found(found)
+        found.sort(key=_package_key)
+        return found
+
+    def _list(self, owner: Owner, package_type: str) -> list[dict[str, t.Any]]:
+        try:
+            return [package_info(item) for item in self.client.list_packages(owner, package_type, self.query.visibility)
+                    if self.query.matches(item.get("name") or "")]
+        except NotFound as error:
+            if self.module.params["owner"] is None:
+                raise
+            self._fail_unknown_owner(error)
+
+    def _get_exact(self, owner: Owner, package_type: str) -> list[dict[str, t.Any]]:
+        result = []
+        for name in self.query.exact:
+            try:
+                item = self.client.get_package(owner, package_type, name)
+            except NotFound:
+                continue
+            if self.query.visibility in (None, item.get("visibility")):
+                result.append(package_info(item))
+        return result
+
+    def _check_exact_names_found(self, found: list[dict[str, t.Any]]) -> None:
+        names = {package["name"] for package in found}
+        missing = [name for name in self.query.exact if name not in names]
+        if not missing:
+            return
+        searched = [package_type for package_type in self.query.types if package_type not in self.skipped]
+        where = "of type %s" % ", ".join(searched)
+        if self.query.visibility:
+            where += " with visibility %s" % self.query.visibility
+        if self.skipped:
+            where += " (not searched for lack of scopes: %s)" % ", ".join(self.skipped)
+        params = self.module.params
+        owner = repr(params["owner"]) if params["owner"] else "the token's own account"
+        if params["owner_type"] != "auto":
+            owner += " (or no %s %r exists)" % ("organization" if params["owner_type"] == "org" else "user", params["owner"])
+        self.module.fail("name: no package named %s %s for %s; check the name, package_type and visibility"
+                         % (", ".join(repr(name) for name in missing), where, owner), missing=missing)
+
+    def versions(self, owner: Owner, package: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+        package_type = package["package_type"]
+        collected: list[tuple[Version, t.Optional[str]]] = []
+        for state in self.query.version_states:
+            for item in self.client.list_versions(owner, package_type, package["name"], state):
+                collected.append((Version.from_api(item, package_type), item.get("html_url")))
+        collected.sort(key=lambda pair: (pair[0].created_at, pair[0].id), reverse=True)
+        return [dict(version.as_dict(), html_url=html_url) for version, html_url in collected]
+
+    def docker_conflicts(self, owner: Owner) -> list[dict[str, t.Any]]:
+        return sorted((package_info(item) for item in self.client.list_docker_conflicts(owner)), key=_package_key)
+
+
+def run(module: GitHubPackagesModule) -> dict[str, t.Any]:
+    query = Query(module.params)
+    inventory = Inventory(module, query)
+    owner = inventory.owner()
+    packages = inventory.packages(owner)
+    if query.include_versions:
+        for package in packages:
+            package["versions"] = inventory.versions(owner, package)
+    result: dict[str, t.Any] = {"changed": False, "packages": packages}
+    if query.include_docker_conflicts:
+        result["docker_conflicts"] = inventory.docker_conflicts(owner)
+    return result
+
+
+def main() -> None:
+    module = GitHubPackagesModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.run(lambda: run(module))
+
+
+if __name__ == "__main__":
+    main()
