@@ -188,14 +188,13 @@ class Handler(BaseHTTPRequestHandler):
             delay = config["latency_ms"] or 0
             if config["latency_spike_every_n"] and number % config["latency_spike_every_n"] == 0:
                 delay += config["latency_spike_ms"] or 0
-            if delay:
-                time.sleep(delay / 1000)
             if config["fail_every_n"] and number % config["fail_every_n"] == 0:
                 response = error(int(config["fail_status"]), "Server Error")
             elif raw_path == "/token" or raw_path.startswith("/v2/"):
+                time.sleep(delay / 1000)
                 response = self._registry(raw_path, query)
             else:
-                response = self._api(raw_path, query, token)
+                response = self._api(raw_path, query, token, delay / 1000)
             entry["status"] = response.status
             self._send(response)
         finally:
@@ -218,7 +217,8 @@ class Handler(BaseHTTPRequestHandler):
         return f"http://{host}{prefix}", f"http://{host}"
 
     # ---- GitHub REST API ------------------------------------------------------------------
-    def _api(self, raw_path: str, query: str, token_value: str | None) -> Response:
+    def _api(self, raw_path: str, query: str, token_value: str | None, delay: float) -> Response:
+        """``delay`` (injected latency) is spent while the request counts as in flight."""
         state, store, config = self.state, self.state.store, self.state.config
         prefix = "/api/v3" if raw_path == "/api/v3" or raw_path.startswith("/api/v3/") else ""
         segments = [unquote(s) for s in raw_path[len(prefix):].split("/")[1:]]
@@ -232,6 +232,7 @@ class Handler(BaseHTTPRequestHandler):
 
         if token_value is None:
             if segments == ["rate_limit"]:
+                time.sleep(delay)
                 return ctx.rate_limit_body(None)
             return error(401, "Requires authentication", headers=headers)
         with store.lock:
@@ -259,6 +260,7 @@ class Handler(BaseHTTPRequestHandler):
         if not state.limits.enter(token.login, config["secondary_max_concurrent"]):
             return ctx.secondary_error(60)
         try:
+            time.sleep(delay)
             return ctx.route()
         except ApiError as exc:
             return error(exc.status, exc.message, PACKAGES_DOCS, {**headers, **exc.headers})
