@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from ansible_collections.ghpkgs.registry.plugins.module_utils import _errors as errors
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
     HAS_REQUESTS,
-    PACKAGE_TYPES,
     REQUESTS_IMPORT_ERROR,
     GitHubPackagesClient,
     Owner,
@@ -485,8 +484,8 @@ _ROUTE = {"read": ("GET", ""), "delete": ("DELETE", "/versions/1"), "restore": (
 def test_missing_scopes_are_named_exactly(client: GitHubPackagesClient, server: FakeGitHub, operation: str, package_type: str, status: int,
                                           scopes: str, missing: t.List[str]) -> None:
     method, suffix = _ROUTE[operation]
-    server.on(method, "/orgs/acme/packages/%s/app%s" % (package_type, suffix), fail(status, "Not Found", X_OAuth_Scopes=scopes,
-                                                                                      X_Accepted_OAuth_Scopes="read:packages"))
+    answer = fail(status, "Not Found", X_OAuth_Scopes=scopes, X_Accepted_OAuth_Scopes="read:packages")
+    server.on(method, "/orgs/acme/packages/%s/app%s" % (package_type, suffix), answer)
     with pytest.raises(errors.MissingScopes) as info:
         _call(client, operation, package_type)
     error = info.value

@@ -147,9 +147,9 @@ def test_restore_is_retried_only_when_it_cannot_have_been_applied(fake_time: Fak
 # ---- primary rate limit -------------------------------------------------------------------------
 
 
-def _limit(remaining: int, reset_in: float) -> t.Dict[str, str]:
+def _limit(remaining: int, reset_in: float, resource: str = "core") -> t.Dict[str, str]:
     return {"x_ratelimit_limit": "5000", "x_ratelimit_remaining": str(remaining), "x_ratelimit_reset": str(int(WALL_EPOCH + reset_in)),
-            "x_ratelimit_resource": "core"}
+            "x_ratelimit_resource": resource}
 
 
 def test_exhausted_budget_waits_for_the_reset_before_the_next_request(fake_time: FakeTime, server: FakeGitHub) -> None:
@@ -207,8 +207,7 @@ def test_get_rate_limit_is_allowed_while_exhausted(fake_time: FakeTime, server: 
 
 
 def test_other_resources_do_not_block_core_requests(fake_time: FakeTime, server: FakeGitHub) -> None:
-    headers = dict(_limit(0, 3000), x_ratelimit_resource="search")
-    server.on("GET", PKG, ok({"id": 1}, **headers))
+    server.on("GET", PKG, ok({"id": 1}, **_limit(0, 3000, "search")))
     client = make_client(fake_time)
     client.get_package(ORG, "container", "app")
     client.get_package(ORG, "container", "app")
@@ -265,7 +264,7 @@ def test_secondary_limit_gives_up_after_max_retries(fake_time: FakeTime, server:
 def _max_window_points(events: t.List[t.Tuple[float, int]], window: float) -> int:
     events = sorted(events)
     worst = 0
-    for start, _ in events:
+    for start, _points in events:
         worst = max(worst, sum(points for when, points in events if start <= when < start + window))
     return worst
 
@@ -305,7 +304,7 @@ def test_pacing_counts_a_request_until_its_response_arrives(fake_time: FakeTime,
         else:
             client.delete_version(ORG, "container", "app", 1)
     assert _max_window_points(arrivals, 60.0) <= 100
-    points = sum(points for _, points in arrivals)
+    points = sum(cost for _when, cost in arrivals)
     assert points == 700
     assert 6 * 60 <= fake_time.now <= 7 * 60 * 1.15
 
@@ -313,7 +312,7 @@ def test_pacing_counts_a_request_until_its_response_arrives(fake_time: FakeTime,
 def test_pacing_can_be_switched_off(fake_time: FakeTime, server: FakeGitHub) -> None:
     server.on("DELETE", VERSION, ok(None, 204))
     client = make_client(fake_time, points_per_minute=0)
-    for _ in range(500):
+    for _index in range(500):
         client.delete_version(ORG, "container", "app", 1)
     assert fake_time.now == 0.0
 
