@@ -1,0 +1,474 @@
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import json
+import re
+import typing as t
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+import responses
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, write_report
+from ansible_collections.ghpkgs.registry.plugins.modules import package_restore
+
+API = "https://api.github.com"
+TOKEN = "ghp_RestoreUnitTestSecret0123456789abcdef"
+RESTORE_TOKEN = "rt-5ecret-restore-token"
+NOW = datetime(2026, 11, 22, 3, 0, 0, tzinfo=timezone.utc)
+ALL_SCOPES = "read:packages, write:packages, delete:packages"
+
+
+class FakePackage:
+    """A package with versions; a version dict carries deleted_at when deleted, and _with (an id) when deleted along with another."""
+
+    def __init__(self, package_type: str, name: str, pid: int, versions: t.List[t.Dict[str, t.Any]], deleted_at: t.Optional[str] = None) -> None:
+        self.package_type = package_type
+        self.name = name
+        self.id = pid
+        self.deleted_at = deleted_at
+        self.restore_token = "rt-%d" % pid
+        self.versions = {v["id"]: v for v in versions}
+
+    def json(self) -> t.Dict[str, t.Any]:
+        return {"id": self.id, "name": self.name, "package_type": self.package_type, "visibility": "private",
+                "version_count": len(self.active()), "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+
+    def active(self) -> t.List[t.Dict[str, t.Any]]:
+        return [v for v in self.versions.values() if not v.get("deleted_at")]
+
+    def deleted(self) -> t.List[t.Dict[str, t.Any]]:
+        return [v for v in self.versions.values() if v.get("deleted_at")]
+
+
+def version(vid: int, name: str, tags: t.Sequence[str] = (), deleted_at: t.Optional[str] = None, **extra: t.Any) -> t.Dict[str, t.Any]:
+    body = {"id": vid, "name": name, "created_at": "2026-01-%02dT00:00:00Z" % (vid % 28 + 1), "updated_at": "2026-02-01T00:00:00Z",
+            "metadata": {"package_type": "container", "container": {"tags": list(tags)}}}
+    if deleted_at:
+        body["deleted_at"] = deleted_at
+    body.update(extra)
+    return body
+
+
+class FakeGitHub:
+    """A small stateful GitHub behind `responses`: packages of the org octo-org, restore rules, scripted failures."""
+
+    def __init__(self, mock: responses.RequestsMock) -> None:
+        self.mock = mock
+        self.packages: t.List[FakePackage] = []
+        self.scopes = ALL_SCOPES
+        self.overrides: t.Dict[t.Tuple[str, str], t.Tuple[int, str]] = {}
+        for method in ("GET", "POST", "DELETE", "PUT", "PATCH"):
+            mock.add_callback(method, re.compile(re.escape(API) + r"/.*"), callback=self.handle)
+
+    def add(self, package: FakePackage) -> FakePackage:
+        self.packages.append(package)
+        return package
+
+    def find(self, package_type: str, name: str, deleted: bool = False) -> t.Optional[FakePackage]:
+        return next((p for p in self.packages if (p.package_type, p.name) == (package_type, name) and bool(p.deleted_at) == deleted), None)
+
+    @property
+    def requests(self) -> t.List[str]:
+        return ["%s %s" % (call.request.method, urlsplit(call.request.url).path) for call in self.mock.calls]
+
+    @property
+    def writes(self) -> t.List[str]:
+        return [r for r in self.requests if not r.startswith("GET ")]
+
+    def answer(self, status: int, body: t.Any = None) -> t.Tuple[int, t.Dict[str, str], str]:
+        return status, {"X-OAuth-Scopes": self.scopes, "Content-Type": "application/json"}, "" if body is None else json.dumps(body)
+
+    def handle(self, request: t.Any) -> t.Tuple[int, t.Dict[str, str], str]:
+        parts = urlsplit(request.url)
+        query = parse_qs(parts.query)
+        path = parts.path
+        if (request.method, path) in self.overrides:
+            status, message = self.overrides[(request.method, path)]
+            return self.answer(status, {"message": message, "documentation_url": "https://docs.github.com/rest"})
+        if request.method == "GET" and path == "/users/octo-org":
+            return self.answer(200, {"login": "octo-org", "id": 1, "type": "Organization"})
+        match = re.fullmatch(r"/(?:orgs/octo-org|user)/packages/([a-z]+)/([^/]+)(/restore|/versions(?:/(\d+)(/restore)?)?)?", path)
+        if not match:
+            return self.answer(404, {"message": "Not Found"})
+        package_type, name, rest, vid, vrestore = match.groups()
+        name = unquote(name)
+        package = self.find(package_type, name)
+        if rest == "/restore" and request.method == "POST":
+            return self.restore_package(package_type, name, query.get("token", [None])[0])
+        if package is None:
+            return self.answer(404, {"message": "Package not found."})
+        if rest is None and request.method == "GET":
+            return self.answer(200, package.json())
+        if rest is None and request.method == "DELETE":
+            package.deleted_at = NOW.isoformat()
+            return self.answer(204)
+        if rest == "/versions" and request.method == "GET":
+            state = query.get("state", ["active"])[0]
+            return self.answer(200, package.deleted() if state == "deleted" else package.active())
+        found = package.versions.get(int(vid)) if vid else None
+        if vrestore and request.method == "POST":
+            if found is None or not found.get("deleted_at") or found.get("_expired"):
+                return self.answer(404, {"message": "Package version not found."})
+            if any(v["name"] == found["name"] for v in package.active()):
+                return self.answer(409, {"message": "An active package version already exists with given name."})
+            for other in package.versions.values():
+                if other is found or other.get("_with") == found["id"]:
+                    other.pop("deleted_at", None)
+            return self.answer(204)
+        if vid and request.method == "GET":
+            if found is None or found.get("deleted_at"):
+                return self.answer(404, {"message": "Package version not found."})
+            return self.answer(200, found)
+        return self.answer(405, {"message": "unexpected request"})
+
+    def restore_package(self, package_type: str, name: str, token: t.Optional[str]) -> t.Tuple[int, t.Dict[str, str], str]:
+        candidates = [p for p in self.packages if (p.package_type, p.name) == (package_type, name) and p.deleted_at
+                      and (token is None or p.restore_token == token)]
+        if not candidates:
+            return self.answer(404, {"message": "Package not found."})
+        if self.find(package_type, name) is not None:
+            return self.answer(409, {"message": "An active package already exists with given name."})
+        package = candidates[-1]
+        for v in package.versions.values():
+            if v.get("deleted_at") == package.deleted_at:
+                v.pop("deleted_at")
+        package.deleted_at = None
+        return self.answer(204)
+
+
+class Exited(Exception):
+    def __init__(self, failed: bool, result: t.Dict[str, t.Any]) -> None:
+        super().__init__(result.get("msg"))
+        self.failed = failed
+        self.result = result
+
+
+@pytest.fixture(autouse=True)
+def exits(monkeypatch: pytest.MonkeyPatch) -> t.List[str]:
+    warnings: t.List[str] = []
+
+    def exit_json(self: t.Any, **result: t.Any) -> t.NoReturn:
+        raise Exited(False, result)
+
+    def fail_json(self: t.Any, **result: t.Any) -> t.NoReturn:
+        raise Exited(True, result)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, message: warnings.append(message))
+    monkeypatch.setattr(package_restore, "_now", lambda: NOW)
+    return warnings
+
+
+@pytest.fixture
+def gh() -> t.Iterator[FakeGitHub]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield FakeGitHub(mock)
+
+
+def run(args: t.Dict[str, t.Any], check_mode: bool = False) -> Exited:
+    full = {"token": TOKEN, "max_retries": 0, "points_per_minute": 0, "owner": "octo-org", **args}
+    if check_mode:
+        full["_ansible_check_mode"] = True
+    with patch_module_args(full):
+        with pytest.raises(Exited) as info:
+            package_restore.main()
+    assert TOKEN not in json.dumps(info.value.result)
+    return info.value
+
+
+def outcomes(result: t.Dict[str, t.Any]) -> t.Dict[t.Any, str]:
+    return {(item["package"], item["version_id"]): item["outcome"] for item in result["items"]}
+
+
+def app(gh: FakeGitHub) -> FakePackage:
+    """team/app: 1 and 2 active; 3, 4, 5 deleted (5 long ago, GitHub refuses it); 6 deleted but its name is active again as 2."""
+    return gh.add(FakePackage("container", "team/app", 100, [
+        version(1, "sha256:aaa1", ["v1.0.0"]),
+        version(2, "sha256:dup", ["v2.0.0"]),
+        version(3, "sha256:ccc3", ["v1.1.0"], deleted_at="2026-11-22T01:00:00Z"),
+        version(4, "sha256:ddd4", [], deleted_at="2026-11-21T01:00:00Z"),
+        version(5, "sha256:eee5", ["v0.9.0"], deleted_at="2026-10-01T00:00:00Z", _expired=True),
+        version(6, "sha256:dup", ["old"], deleted_at="2026-11-20T00:00:00Z"),
+    ]))
+
+
+def restore_posts(gh: FakeGitHub) -> t.List[str]:
+    return [w for w in gh.writes if w.startswith("POST")]
+
+
+# ---- versions of one package --------------------------------------------------------------------
+
+def test_restores_the_given_version_ids_only(gh: FakeGitHub) -> None:
+    app(gh)
+    result = run({"package_type": "container", "name": "team/app", "version_ids": [3, 4]}).result
+    assert result["changed"] is True
+    assert outcomes(result) == {("team/app", 3): "restored", ("team/app", 4): "restored"}
+    assert result["counts"] == {"restored": 2, "already_present": 0, "failed": 0}
+    assert sorted(restore_posts(gh)) == ["POST /orgs/octo-org/packages/container/team%2Fapp/versions/3/restore",
+                                         "POST /orgs/octo-org/packages/container/team%2Fapp/versions/4/restore"]
+    assert gh.find("container", "team/app").versions[3].get("deleted_at") is None
+    item = next(i for i in result["items"] if i["version_id"] == 3)
+    assert item == {"package_type": "container", "package": "team/app", "version_id": 3, "version": "sha256:ccc3", "tags": ["v1.1.0"],
+                    "deleted_at": "2026-11-22T01:00:00Z", "outcome": "restored", "reason": None}
+
+
+def test_second_run_is_already_present_and_sends_no_write(gh: FakeGitHub) -> None:
+    app(gh)
+    run({"package_type": "container", "name": "team/app", "version_ids": [3, 4]})
+    gh.mock.calls.reset()
+    result = run({"package_type": "container", "name": "team/app", "version_ids": [3, 4]}).result
+    assert result["changed"] is False
+    assert outcomes(result) == {("team/app", 3): "already_present", ("team/app", 4): "already_present"}
+    assert gh.writes == []
+
+
+def test_check_mode_predicts_the_real_run_exactly_without_writing(gh: FakeGitHub) -> None:
+    app(gh)
+    args = {"package_type": "container", "name": "team/app", "versions": ["sha256:*"], "deleted_after": "2026-11-19T00:00:00Z"}
+    predicted = run(args, check_mode=True)
+    assert gh.writes == []
+    real = run(args)
+    assert predicted.failed == real.failed is True  # version 6 cannot come back while 2 holds its name
+    assert outcomes(predicted.result) == outcomes(real.result)
+    assert predicted.result["counts"] == real.result["counts"] == {"restored": 2, "already_present": 2, "failed": 1}
+    assert "would restore 2" in predicted.result["msg"]
+
+
+def test_a_name_taken_again_is_predicted_and_not_attempted(gh: FakeGitHub) -> None:
+    app(gh)
+    exited = run({"package_type": "container", "name": "team/app", "version_ids": [6, 3]})
+    assert exited.failed
+    assert outcomes(exited.result) == {("team/app", 6): "failed", ("team/app", 3): "restored"}
+    failed = next(i for i in exited.result["items"] if i["version_id"] == 6)
+    assert "same name exists again (id 2)" in failed["reason"] and "delete that one first" in failed["reason"]
+    assert "versions/6/restore" not in " ".join(gh.writes)
+    assert "team/app version 6" in exited.result["msg"]
+
+
+def test_tags_glob_and_deleted_after_duration_are_anded(gh: FakeGitHub) -> None:
+    app(gh)
+    # 3 (v1.1.0, 2 h ago) matches both; 5 (v0.9.0) matches the tag but was deleted long ago; 4 has no tag.
+    result = run({"package_type": "container", "name": "team/app", "tags": ["v*"], "deleted_after": "3h"}).result
+    restored = [i["version_id"] for i in result["items"] if i["outcome"] == "restored"]
+    assert restored == [3]
+    # Active versions that match the identity selectors are reported as already present.
+    assert sorted(i["version_id"] for i in result["items"] if i["outcome"] == "already_present") == [1, 2]
+
+
+def test_deleted_after_alone_does_not_list_active_versions(gh: FakeGitHub) -> None:
+    app(gh)
+    result = run({"package_type": "container", "name": "team/app", "deleted_after": "2026-11-21T00:00:00Z"}).result
+    assert outcomes(result) == {("team/app", 4): "restored", ("team/app", 3): "restored"}
+
+
+def test_an_expired_version_fails_with_the_30_day_reason_and_the_rest_is_restored(gh: FakeGitHub) -> None:
+    app(gh)
+    exited = run({"package_type": "container", "name": "team/app", "version_ids": [5, 4, 999]})
+    assert exited.failed
+    assert outcomes(exited.result) == {("team/app", 5): "failed", ("team/app", 4): "restored", ("team/app", 999): "failed"}
+    reasons = {i["version_id"]: i["reason"] for i in exited.result["items"]}
+    assert "GitHub answered 404" in reasons[5] and "30 days" in reasons[5] and "publish it again" in reasons[5]
+    assert "not among the package's deleted or active versions" in reasons[999]
+    assert exited.result["counts"] == {"restored": 1, "already_present": 0, "failed": 2}
+    assert exited.result["changed"] is True
+
+
+def test_a_child_restored_along_with_its_index_counts_as_restored(gh: FakeGitHub) -> None:
+    gh.add(FakePackage("container", "multi", 7, [
+        version(10, "sha256:index", ["v1"], deleted_at="2026-11-22T00:00:00Z"),
+        version(11, "sha256:amd64", [], deleted_at="2026-11-22T00:00:00Z", _with=10),
+        version(12, "sha256:keep", ["latest"]),
+    ]))
+    result = run({"package_type": "container", "name": "multi", "version_ids": [10, 11], "max_concurrency": 1}).result
+    assert outcomes(result) == {("multi", 10): "restored", ("multi", 11): "restored"}
+    child = next(i for i in result["items"] if i["version_id"] == 11)
+    assert "multi-arch index" in child["reason"]
+
+
+def test_a_version_selector_on_a_deleted_package_says_to_restore_the_package_first(gh: FakeGitHub) -> None:
+    gh.add(FakePackage("npm", "gone", 8, [version(20, "1.0.0", deleted_at="2026-11-22T00:00:00Z")], deleted_at="2026-11-22T00:00:00Z"))
+    exited = run({"package_type": "npm", "name": "gone", "versions": ["1.*"]})
+    assert exited.failed
+    assert "without version selectors" in exited.result["items"][0]["reason"]
+    assert gh.writes == []
+
+
+def test_missing_write_scope_is_named_and_results_so_far_are_kept(gh: FakeGitHub) -> None:
+    app(gh)
+    gh.scopes = "read:packages, delete:packages"
+    gh.overrides[("POST", "/orgs/octo-org/packages/container/team%2Fapp/versions/3/restore")] = (404, "Not Found")
+    exited = run({"package_type": "container", "name": "team/app", "version_ids": [3]})
+    assert exited.failed
+    assert exited.result["missing_scopes"] == ["write:packages"]
+    assert "write:packages" in exited.result["msg"]
+
+
+# ---- the package itself -------------------------------------------------------------------------
+
+def test_restores_a_deleted_package_with_the_restore_token_kept_secret(gh: FakeGitHub) -> None:
+    gh.add(FakePackage("npm", "lib", 30, [version(40, "1.0.0", deleted_at="2026-11-21T00:00:00Z")], deleted_at="2026-11-21T00:00:00Z"))
+    target = gh.add(FakePackage("npm", "lib", 31, [version(41, "2.0.0", deleted_at="2026-11-22T00:00:00Z")], deleted_at="2026-11-22T00:00:00Z"))
+    target.restore_token = RESTORE_TOKEN
+    result = run({"package_type": "npm", "name": "lib", "restore_token": RESTORE_TOKEN}).result
+    assert result["changed"] is True
+    assert outcomes(result) == {("lib", None): "restored"}
+    assert target.deleted_at is None
+    post = next(call.request.url for call in gh.mock.calls if call.request.method == "POST")
+    assert parse_qs(urlsplit(post).query) == {"token": [RESTORE_TOKEN]}
+    assert RESTORE_TOKEN not in json.dumps(result)
+
+
+def test_an_active_package_is_already_present(gh: FakeGitHub) -> None:
+    app(gh)
+    result = run({"package_type": "container", "name": "team/app"}).result
+    assert result["changed"] is False
+    assert outcomes(result) == {("team/app", None): "already_present"}
+    assert gh.writes == []
+
+
+def test_check_mode_predicts_a_package_restore_with_a_note_and_no_write(gh: FakeGitHub) -> None:
+    gh.add(FakePackage("npm", "lib", 30, [], deleted_at="2026-11-21T00:00:00Z"))
+    result = run({"package_type": "npm", "name": "lib"}, check_mode=True).result
+    assert result["changed"] is True
+    assert outcomes(result) == {("lib", None): "restored"}
+    assert "only the restore itself tells" in result["items"][0]["reason"]
+    assert gh.writes == []
+
+
+def test_a_package_gone_for_good_fails_saying_why_and_what_to_do(gh: FakeGitHub) -> None:
+    exited = run({"package_type": "npm", "name": "never"})
+    assert exited.failed
+    reason = exited.result["items"][0]["reason"]
+    assert "GitHub answered 404" in reason and "30 days" in reason and "publish it again" in reason
+    assert exited.result["changed"] is False
+
+
+# ---- from a report ------------------------------------------------------------------------------
+
+def report_file(tmp_path: t.Any, packages: t.List[t.Dict[str, t.Any]], **overrides: t.Any) -> str:
+    args = {"api_url": API, "owner": "octo-org", "owner_type": "org", "dry_run": False, "packages": packages}
+    args.update(overrides)
+    path = str(tmp_path / "report.json")
+    write_report(path, build_report(**args))
+    return path
+
+
+def rv(vid: int, name: str, tags: t.Sequence[str] = ()) -> t.Dict[str, t.Any]:
+    return {"id": vid, "name": name, "tags": list(tags), "deleted_at": "2026-11-22T01:00:00Z"}
+
+
+def test_report_restores_packages_before_their_versions_and_carries_on_after_a_failure(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    app(gh)
+    gh.add(FakePackage("npm", "lib", 30, [version(40, "1.0.0", deleted_at="2026-11-21T00:00:00Z"),
+                                          version(41, "1.1.0", deleted_at="2026-11-22T00:00:00Z")], deleted_at="2026-11-22T00:00:00Z"))
+    path = report_file(tmp_path, [
+        {"package_type": "npm", "name": "lib", "package_deleted": True, "versions": [rv(40, "1.0.0"), rv(41, "1.1.0")]},
+        {"package_type": "container", "name": "team/app", "package_deleted": False,
+         "versions": [rv(5, "sha256:eee5"), rv(3, "sha256:ccc3"), rv(1, "sha256:aaa1")]},
+        {"package_type": "npm", "name": "vanished", "package_deleted": True, "versions": [rv(50, "0.1.0")]},
+    ])
+    exited = run({"from_report": path, "owner": None})
+    assert exited.failed
+    assert outcomes(exited.result) == {
+        ("lib", None): "restored", ("lib", 41): "restored", ("lib", 40): "restored",
+        ("team/app", 5): "failed", ("team/app", 3): "restored", ("team/app", 1): "already_present",
+        ("vanished", None): "failed", ("vanished", 50): "failed",
+    }
+    posts = restore_posts(gh)
+    assert posts[0] == "POST /orgs/octo-org/packages/npm/lib/restore"
+    assert posts[1] == "POST /orgs/octo-org/packages/npm/lib/versions/40/restore"
+    lib_items = {i["version_id"]: i["reason"] for i in exited.result["items"] if i["package"] == "lib"}
+    assert lib_items[41] == "restored along with its package"
+    assert exited.result["counts"] == {"restored": 4, "already_present": 1, "failed": 3}
+    assert exited.result["changed"] is True
+    assert "restored 4, 1 already present, 3 failed" in exited.result["msg"]
+
+
+def test_report_check_mode_predicts_versions_of_a_deleted_package(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    gh.add(FakePackage("npm", "lib", 30, [version(40, "1.0.0", deleted_at="2026-11-21T00:00:00Z")], deleted_at="2026-11-22T00:00:00Z"))
+    path = report_file(tmp_path, [{"package_type": "npm", "name": "lib", "package_deleted": True, "versions": [rv(40, "1.0.0")]}])
+    result = run({"from_report": path}, check_mode=True).result
+    assert outcomes(result) == {("lib", None): "restored", ("lib", 40): "restored"}
+    assert "once it is restored" in result["items"][1]["reason"]
+    assert gh.writes == []
+
+
+def test_report_package_whose_name_was_taken_again_is_not_attempted(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    gh.add(FakePackage("npm", "lib", 77, [version(90, "9.0.0")]))
+    path = report_file(tmp_path, [{"package_type": "npm", "name": "lib", "id": 30, "package_deleted": True, "versions": [rv(40, "1.0.0")]}])
+    exited = run({"from_report": path})
+    assert exited.failed
+    assert outcomes(exited.result) == {("lib", None): "failed", ("lib", 40): "failed"}
+    assert "in use by an active package again (id 77; the deleted one had id 30)" in exited.result["items"][0]["reason"]
+    assert gh.writes == []
+
+
+def test_report_for_the_tokens_own_account_uses_the_user_endpoints(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    gh.add(FakePackage("npm", "lib", 30, [version(40, "1.0.0", deleted_at="2026-11-21T00:00:00Z"), version(41, "1.1.0")]))
+    path = report_file(tmp_path, [{"package_type": "npm", "name": "lib", "package_deleted": False, "versions": [rv(40, "1.0.0")]}],
+                       owner=None, owner_type="authenticated")
+    result = run({"from_report": path, "owner": None}).result
+    assert outcomes(result) == {("lib", 40): "restored"}
+    assert restore_posts(gh) == ["POST /user/packages/npm/lib/versions/40/restore"]
+
+
+@pytest.mark.parametrize("overrides, args, expected", [
+    ({"api_url": "https://ghe.example.com/api/v3"}, {}, "restoring into another server is a mistake: set api_url to https://ghe.example.com/api/v3"),
+    ({"dry_run": True}, {}, "report of a dry run"),
+    ({}, {"owner": "someone-else"}, "owner: someone-else, but the report"),
+    ({}, {"owner": "octo-org", "owner_type": "user"}, "owner_type: user, but the report"),
+    ({"owner": None, "owner_type": "authenticated"}, {"owner": "octo-org"}, "for the token's own account"),
+])
+def test_report_mismatches_fail_before_any_request(gh: FakeGitHub, tmp_path: t.Any, overrides: t.Dict[str, t.Any],
+                                                   args: t.Dict[str, t.Any], expected: str) -> None:
+    path = report_file(tmp_path, [{"package_type": "npm", "name": "lib", "package_deleted": True, "versions": []}], **overrides)
+    exited = run({"from_report": path, "owner": None, **args})
+    assert exited.failed
+    assert expected in exited.result["msg"]
+    assert gh.requests == []
+
+
+def test_api_url_compare_ignores_case_and_trailing_slash(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    gh.add(FakePackage("npm", "lib", 30, [version(41, "1.1.0")]))
+    path = report_file(tmp_path, [{"package_type": "npm", "name": "lib", "package_deleted": True, "versions": []}], api_url="HTTPS://API.github.com/")
+    result = run({"from_report": path}).result
+    assert outcomes(result) == {("lib", None): "already_present"}
+
+
+def test_a_malformed_report_names_the_field_before_any_request(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"format": "ghpkgs.registry.cleanup-report", "format_version": 1, "generated_at": "2026-11-22T03:00:00Z",
+                                "api_url": API, "owner": "octo-org", "owner_type": "org", "dry_run": False,
+                                "packages": [{"package_type": "npm", "name": "lib", "package_deleted": False, "versions": [{"id": "40", "name": "x"}]}]}))
+    exited = run({"from_report": str(path)})
+    assert exited.failed
+    assert exited.result["msg"].endswith(".packages[0].versions[0].id: expected a positive integer, got \"40\"")
+    assert gh.requests == []
+
+
+# ---- options ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, expected", [
+    ({"from_report": "/r.json", "name": "x", "package_type": "npm"}, "mutually exclusive"),
+    ({"from_report": "/r.json", "tags": ["v1"]}, "mutually exclusive"),
+    ({"package_type": "npm"}, "name"),
+    ({"package_type": "npm", "name": "x", "restore_token": "t", "version_ids": [1]}, "restore_token: only restores the package itself"),
+    ({"package_type": "npm", "name": "x", "deleted_after": "yesterday"}, "deleted_after: 'yesterday' is neither"),
+    ({"package_type": "npm", "name": "x", "versions": ["[abc"]}, "versions:"),
+    ({"package_type": "npm", "name": "x", "version_ids": [0]}, "version_ids: 0 is not a version id"),
+    ({"from_report": "/nonexistent/report.json"}, "from_report: cannot read /nonexistent/report.json"),
+])
+def test_bad_options_fail_naming_the_option_before_any_request(gh: FakeGitHub, args: t.Dict[str, t.Any], expected: str) -> None:
+    exited = run(args)
+    assert exited.failed
+    assert expected in exited.result["msg"]
+    assert gh.requests == []
