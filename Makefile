@@ -17,9 +17,9 @@ TREE := .cache/tree
 COLL := $(TREE)/ansible_collections/ghpkgs/registry
 PYTEST_ARGS ?= -q
 
-.PHONY: test demo venvs tree ansible-test-pip units sanity emulator fidelity clean
+.PHONY: test demo venvs tree ansible-test-pip units sanity integration emulator fidelity clean
 
-test: units emulator fidelity sanity
+test: units emulator fidelity sanity integration
 	@echo "All tests passed."
 
 venvs: $(OLD)/.ok $(NEW)/.ok
@@ -60,6 +60,14 @@ units: venvs tree ansible-test-pip
 sanity: venvs tree ansible-test-pip
 	cd $(COLL) && $(CURDIR)/$(OLD)/bin/ansible-test sanity --venv --python 3.11 --color no
 	cd $(COLL) && $(CURDIR)/$(NEW)/bin/ansible-test sanity --venv --python 3.13 --color no
+
+# Each run starts the emulator with a fresh seed, writes tests/integration/integration_config.yml into the tree,
+# runs every target, and stops the emulator.
+integration: venvs tree ansible-test-pip
+	cd $(COLL) && $(CURDIR)/tests/emulator/run-with-emulator --seed-profile small -- \
+	  $(CURDIR)/$(OLD)/bin/ansible-test integration --venv --python 3.11 --color no
+	cd $(COLL) && $(CURDIR)/tests/emulator/run-with-emulator --seed-profile small -- \
+	  $(CURDIR)/$(NEW)/bin/ansible-test integration --venv --python 3.13 --color no
 
 emulator: $(OLD)/.ok
 	PYTHONPATH=tests/emulator $(OLD)/bin/python -m pytest $(PYTEST_ARGS) tests/emulator/tests
