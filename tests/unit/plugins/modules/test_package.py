@@ -1,0 +1,247 @@
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import json
+import re
+import typing as t
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+import responses
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.ghpkgs.registry.plugins.modules import package as package_module
+
+API = "https://api.github.com"
+TOKEN = "ghp_PackageUnitTestSecret0123456789abcdef"
+DOWNLOADS = "Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance."
+
+
+class FakeGitHub:
+    """Packages of the org octo-org by (type, name): active ones in .active, deleted ones (restorable) in .deleted."""
+
+    def __init__(self, mock: responses.RequestsMock) -> None:
+        self.mock = mock
+        self.active: t.Dict[t.Tuple[str, str], t.Dict[str, t.Any]] = {}
+        self.deleted: t.Dict[t.Tuple[str, str], t.List[t.Dict[str, t.Any]]] = {}
+        self.scopes = "read:packages, write:packages, delete:packages"
+        self.refuse_delete: t.Optional[t.Tuple[int, str]] = None
+        self.before_restore: t.Optional[t.Callable[[], None]] = None
+        for method in ("GET", "POST", "DELETE", "PUT", "PATCH"):
+            mock.add_callback(method, re.compile(re.escape(API) + r"/.*"), callback=self.handle)
+
+    def add(self, package_type: str, name: str, pid: int, deleted: bool = False, restore_token: str = "") -> None:
+        body = {"id": pid, "name": name, "package_type": package_type, "visibility": "public", "version_count": 2,
+                "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "_token": restore_token}
+        if deleted:
+            self.deleted.setdefault((package_type, name), []).append(body)
+        else:
+            self.active[(package_type, name)] = body
+
+    @property
+    def writes(self) -> t.List[str]:
+        return ["%s %s" % (c.request.method, c.request.url) for c in self.mock.calls if c.request.method != "GET"]
+
+    def answer(self, status: int, body: t.Any = None) -> t.Tuple[int, t.Dict[str, str], str]:
+        if isinstance(body, dict):
+            body = {k: v for k, v in body.items() if not k.startswith("_")}
+        return status, {"X-OAuth-Scopes": self.scopes, "Content-Type": "application/json"}, "" if body is None else json.dumps(body)
+
+    def handle(self, request: t.Any) -> t.Tuple[int, t.Dict[str, str], str]:
+        parts = urlsplit(request.url)
+        if parts.path == "/users/octo-org":
+            return self.answer(200, {"login": "octo-org", "type": "Organization"})
+        match = re.fullmatch(r"/orgs/octo-org/packages/([a-z]+)/([^/]+)(/restore)?", parts.path)
+        assert match, parts.path
+        key = (match.group(1), unquote(match.group(2)))
+        if match.group(3) and request.method == "POST":
+            if self.before_restore:
+                self.before_restore()
+            token = parse_qs(parts.query).get("token", [None])[0]
+            candidates = [p for p in self.deleted.get(key, []) if token is None or p["_token"] == token]
+            if not candidates:
+                return self.answer(404, {"message": "Package not found."})
+            if key in self.active:
+                return self.answer(409, {"message": "An active package already exists with given name."})
+            self.deleted[key].remove(candidates[-1])
+            self.active[key] = candidates[-1]
+            return self.answer(204)
+        if key not in self.active:
+            return self.answer(404, {"message": "Package not found."})
+        if request.method == "GET":
+            return self.answer(200, self.active[key])
+        if request.method == "DELETE":
+            if self.refuse_delete:
+                return self.answer(self.refuse_delete[0], {"message": self.refuse_delete[1]})
+            self.deleted.setdefault(key, []).append(self.active.pop(key))
+            return self.answer(204)
+        return self.answer(405, {"message": "unexpected"})
+
+
+class Exited(Exception):
+    def __init__(self, failed: bool, result: t.Dict[str, t.Any]) -> None:
+        super().__init__(result.get("msg"))
+        self.failed = failed
+        self.result = result
+
+
+@pytest.fixture(autouse=True)
+def warnings(monkeypatch: pytest.MonkeyPatch) -> t.List[str]:
+    seen: t.List[str] = []
+
+    def exit_json(self: t.Any, **result: t.Any) -> t.NoReturn:
+        raise Exited(False, result)
+
+    def fail_json(self: t.Any, **result: t.Any) -> t.NoReturn:
+        raise Exited(True, result)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, message: seen.append(message))
+    return seen
+
+
+@pytest.fixture
+def gh() -> t.Iterator[FakeGitHub]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield FakeGitHub(mock)
+
+
+def run(args: t.Dict[str, t.Any], check_mode: bool = False, diff: bool = False) -> Exited:
+    full = {"token": TOKEN, "max_retries": 0, "points_per_minute": 0, "owner": "octo-org", "package_type": "container", "name": "team/app", **args}
+    if check_mode:
+        full["_ansible_check_mode"] = True
+    if diff:
+        full["_ansible_diff"] = True
+    with patch_module_args(full):
+        with pytest.raises(Exited) as info:
+            package_module.main()
+    assert TOKEN not in json.dumps(info.value.result)
+    return info.value
+
+
+def test_absent_deletes_the_whole_package(gh: FakeGitHub) -> None:
+    gh.add("container", "team/app", 5)
+    exited = run({"state": "absent"}, diff=True)
+    assert not exited.failed
+    assert exited.result["changed"] is True
+    assert exited.result["package"] is None
+    assert gh.writes == ["DELETE https://api.github.com/orgs/octo-org/packages/container/team%2Fapp"]
+    assert ("container", "team/app") not in gh.active
+    assert exited.result["diff"]["before"]["state"] == "present" and exited.result["diff"]["after"]["state"] == "absent"
+
+
+def test_absent_when_missing_is_ok_and_sends_no_delete(gh: FakeGitHub) -> None:
+    exited = run({"state": "absent"})
+    assert exited.result["changed"] is False
+    assert "already absent" in exited.result["msg"]
+    assert gh.writes == []
+
+
+def test_absent_in_check_mode_predicts_without_deleting(gh: FakeGitHub) -> None:
+    gh.add("container", "team/app", 5)
+    exited = run({"state": "absent"}, check_mode=True, diff=True)
+    assert exited.result["changed"] is True
+    assert exited.result["diff"] == {
+        "before": {"package_type": "container", "name": "team/app", "state": "present", "id": 5, "visibility": "public", "version_count": 2},
+        "after": {"package_type": "container", "name": "team/app", "state": "absent"},
+    }
+    assert gh.writes == []
+    assert ("container", "team/app") in gh.active
+
+
+def test_a_404_on_delete_is_already_absent(gh: FakeGitHub) -> None:
+    gh.add("container", "team/app", 5)
+    gh.refuse_delete = (404, "Package not found.")
+    exited = run({"state": "absent"})
+    assert not exited.failed
+    assert exited.result["changed"] is False
+
+
+def test_the_5000_downloads_rule_fails_with_githubs_reason_and_what_to_do(gh: FakeGitHub) -> None:
+    gh.add("container", "team/app", 5)
+    gh.refuse_delete = (400, DOWNLOADS)
+    exited = run({"state": "absent"})
+    assert exited.failed
+    assert exited.result["changed"] is False
+    assert DOWNLOADS in exited.result["msg"]
+    assert "only GitHub Support can delete it" in exited.result["msg"]
+    assert exited.result["status"] == 400
+
+
+def test_present_when_it_exists_is_ok(gh: FakeGitHub) -> None:
+    gh.add("container", "team/app", 5)
+    exited = run({"state": "present"})
+    assert exited.result["changed"] is False
+    assert exited.result["package"]["id"] == 5
+    assert gh.writes == []
+
+
+def test_present_restores_a_deleted_package_and_returns_it(gh: FakeGitHub) -> None:
+    gh.add("container", "team/app", 5, deleted=True)
+    exited = run({}, diff=True)
+    assert exited.result["changed"] is True
+    assert exited.result["package"]["id"] == 5
+    assert gh.writes == ["POST https://api.github.com/orgs/octo-org/packages/container/team%2Fapp/restore"]
+    assert exited.result["diff"]["before"]["state"] == "absent"
+    assert exited.result["diff"]["after"]["state"] == "present" and exited.result["diff"]["after"]["id"] == 5
+
+
+def test_present_passes_the_restore_token_and_never_shows_it(gh: FakeGitHub) -> None:
+    gh.add("container", "team/app", 5, deleted=True, restore_token="rt-five")
+    gh.add("container", "team/app", 6, deleted=True, restore_token="rt-six")
+    exited = run({"restore_token": "rt-five"})
+    assert exited.result["package"]["id"] == 5
+    assert gh.writes == ["POST https://api.github.com/orgs/octo-org/packages/container/team%2Fapp/restore?token=rt-five"]
+    assert "rt-five" not in json.dumps(exited.result)
+
+
+def test_present_in_check_mode_predicts_a_restore_with_a_warning_and_no_write(gh: FakeGitHub, warnings: t.List[str]) -> None:
+    exited = run({}, check_mode=True)
+    assert exited.result["changed"] is True
+    assert "would restore" in exited.result["msg"]
+    assert any("GitHub cannot list deleted packages" in w for w in warnings)
+    assert gh.writes == []
+
+
+def test_present_fails_clearly_when_there_is_nothing_to_restore(gh: FakeGitHub) -> None:
+    exited = run({})
+    assert exited.failed
+    msg = exited.result["msg"]
+    assert "does not exist and cannot be restored" in msg and "30 days" in msg and "cannot publish" in msg
+    assert exited.result["status"] == 404
+
+
+def test_present_fails_clearly_when_the_name_is_taken_again(gh: FakeGitHub) -> None:
+    gh.add("container", "team/app", 5, deleted=True)
+    # A new package takes the name between the module's look and its restore.
+    gh.before_restore = lambda: gh.add("container", "team/app", 9)
+    exited = run({})
+    assert exited.failed
+    assert "in use by an active package again (GitHub answered 409)" in exited.result["msg"]
+
+
+def test_missing_delete_scope_is_named(gh: FakeGitHub) -> None:
+    gh.add("container", "team/app", 5)
+    gh.scopes = "read:packages"
+    gh.refuse_delete = (403, "Must have admin rights to Repository.")
+    exited = run({"state": "absent"})
+    assert exited.failed
+    assert exited.result["missing_scopes"] == ["delete:packages"]
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({"state": "absent", "restore_token": "x"}, "restore_token: only used with state=present"),
+    ({"name": " "}, "name: must not be empty"),
+    ({"state": "gone"}, "value of state must be one of"),
+])
+def test_bad_options_fail_before_any_request(gh: FakeGitHub, args: t.Dict[str, t.Any], expected: str) -> None:
+    exited = run(args)
+    assert exited.failed
+    assert expected in exited.result["msg"]
+    assert len(gh.mock.calls) == 0
