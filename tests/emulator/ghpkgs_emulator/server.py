@@ -27,14 +27,14 @@ MSG_SSO = ("Resource protected by organization SAML enforcement. "
            "You must grant your Personal Access token access to this organization.")
 MSG_SECONDARY = ("You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
                  "If you reach out to GitHub Support for help, please include the request ID {rid}.")
-MSG_PRIMARY = ("API rate limit exceeded for user ID {uid}. If you reach out to GitHub Support for help, "
+MSG_PRIMARY = ("API rate limit exceeded for {who}. If you reach out to GitHub Support for help, "
                "please include the request ID {rid} and timestamp {ts}.")
 MSG_NO_ADMIN = "You must have admin permissions on this package to {action}."
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "latency_ms": 0, "fail_every_n": None, "fail_status": 502, "drop_every_n": None,
     "latency_spike_every_n": None, "latency_spike_ms": 0,
-    "primary_limit": 5000, "primary_window_seconds": 3600, "rate_limit_status": 403,
+    "primary_limit": 5000, "unauthenticated_limit": 60, "primary_window_seconds": 3600, "rate_limit_status": 403,
     "secondary_points": 900, "secondary_window_seconds": 60, "secondary_max_concurrent": 100,
     "unreadable_manifests": [], "unreadable_status": 500, "registry_429_every_n": None, "registry_retry_after": 1,
 }
@@ -230,34 +230,38 @@ class Handler(BaseHTTPRequestHandler):
         api_base, web_base = self._bases(prefix)
         ctx = Request(self, segments, parse_qs(query), query, prefix, headers, Renderer(api_base, web_base), request_id)
 
-        if token_value is None:
-            if segments == ["rate_limit"]:
-                time.sleep(delay)
-                return ctx.rate_limit_body(None)
-            return error(401, "Requires authentication", headers=headers)
         with store.lock:
-            token = store.tokens.get(token_value)
-        if token is None:
-            return error(401, "Bad credentials", headers=headers)
-        ctx.token = token
-        headers["X-OAuth-Scopes"] = ", ".join(token.scopes)
-        headers["X-Accepted-OAuth-Scopes"] = ""
+            token = store.tokens.get(token_value) if token_value else None
         free = segments == ["rate_limit"]
-        verdict = state.limits.primary(token.login, config["primary_limit"], float(config["primary_window_seconds"]), spend=not free)
+        public = free or (len(segments) == 2 and segments[0] == "users" and self.command == "GET")
+        # Without a valid token GitHub spends the client's small unauthenticated budget (60/hour).
+        login = token.login if token else "anonymous:" + self.client_address[0]
+        limit = config["primary_limit"]
+        if token is None and limit is not None:
+            limit = config["unauthenticated_limit"]
+        verdict = state.limits.primary(login, limit, float(config["primary_window_seconds"]), spend=not free)
         if verdict.limit is not None:
             headers.update({"X-RateLimit-Limit": str(verdict.limit), "X-RateLimit-Remaining": str(verdict.remaining),
                             "X-RateLimit-Used": str(verdict.used),
                             "X-RateLimit-Reset": str(int(store.now.timestamp() + math.ceil(verdict.reset_in))),
                             "X-RateLimit-Resource": "core"})
+        if token_value and token is None:
+            return error(401, "Bad credentials", headers=headers)
         if verdict.exceeded:
             with store.lock:
-                uid = store.accounts[token.login].id
+                who = f"user ID {store.accounts[token.login].id}" if token else self.client_address[0]
             ts = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-            return error(int(config["rate_limit_status"]), MSG_PRIMARY.format(uid=uid, rid=request_id, ts=ts),
+            return error(int(config["rate_limit_status"]), MSG_PRIMARY.format(who=who, rid=request_id, ts=ts),
                          "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api", headers)
+        if token is None and not public:
+            return error(401, "Requires authentication", headers=headers)
+        ctx.token = token
+        if token is not None:
+            headers["X-OAuth-Scopes"] = ", ".join(token.scopes)
+            headers["X-Accepted-OAuth-Scopes"] = ""
         if free:
             return ctx.rate_limit_body(verdict)
-        if not state.limits.enter(token.login, config["secondary_max_concurrent"]):
+        if not state.limits.enter(login, config["secondary_max_concurrent"]):
             return ctx.secondary_error(60)
         try:
             time.sleep(delay)
@@ -265,7 +269,7 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as exc:
             return error(exc.status, exc.message, PACKAGES_DOCS, {**headers, **exc.headers})
         finally:
-            state.limits.leave(token.login)
+            state.limits.leave(login)
 
     # ---- ghcr.io subset -------------------------------------------------------------------
     def _registry(self, raw_path: str, query: str) -> Response:
@@ -445,7 +449,7 @@ class Request:
         if op is None:
             raise ApiError(404, "Not Found")
         cost = 1 if m in ("GET", "HEAD") else 5
-        wait = self.state.limits.secondary(self.token.login, op, cost, self.state.config["secondary_points"],
+        wait = self.state.limits.secondary(self.token.login if self.token else "anonymous", op, cost, self.state.config["secondary_points"],
                                            float(self.state.config["secondary_window_seconds"]))
         if wait is not None:
             return self.secondary_error(wait)

@@ -87,3 +87,12 @@ def test_sso_org_requires_authorized_token(api, emu):
 def test_orgs_path_rejects_users_and_unknown_owners(api):
     assert api.get("/orgs/octocat/packages", params={"package_type": "npm"}).status_code == 404
     assert api.get("/orgs/ghost/packages", params={"package_type": "npm"}).status_code == 404
+
+
+def test_unauthenticated_budget_and_public_user_lookup(api):
+    anonymous = api.get("/users/acme", token=None)
+    assert anonymous.status_code == 200 and anonymous.json()["type"] == "Organization"
+    assert anonymous.headers["x-ratelimit-limit"] == "60"
+    rejected = api.get("/orgs/acme/packages/npm/web-ui", raw_token="ghp_not_a_token")
+    assert rejected.headers["x-ratelimit-limit"] == "60" and rejected.headers["x-ratelimit-used"] == "2"
+    assert api.get("/rate_limit", token=None).json()["rate"]["limit"] == 60
