@@ -97,6 +97,11 @@ class Prism:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
+def prism_answered(body: Any) -> bool:
+    """True when Prism produced the answer itself instead of relaying the upstream's."""
+    return isinstance(body, dict) and str(body.get("type", "")).startswith(PRISM_ERROR_TYPE)
+
+
 def violations(headers: Any, body: Any) -> list[dict[str, Any]]:
     """Every violation Prism reported for one exchange: the header list plus an --errors problem document."""
     found: list[dict[str, Any]] = []
@@ -106,7 +111,7 @@ def violations(headers: Any, body: Any) -> list[dict[str, Any]]:
             found.append({"severity": "Error", "message": raw[:500], "location": ["sl-violations"]})
         else:
             found.extend(json.loads(raw))
-    if isinstance(body, dict) and str(body.get("type", "")).startswith(PRISM_ERROR_TYPE):
+    if prism_answered(body):
         # Prism answered by itself (invalid request, invalid response with --errors, unknown route, ...).
         found.append({"severity": "Error", "location": ["prism"],
                       "message": f"{body['type'][len(PRISM_ERROR_TYPE):]} {body.get('status')}: {body.get('detail')}"})
