@@ -647,8 +647,7 @@ class GitHubPackagesClient:
             hint="%s; %s" % (when, why),
         )
 
-    @staticmethod
-    def _error_body(response: t.Any) -> t.Dict[str, t.Any]:
+    def _error_body(self, response: t.Any) -> t.Dict[str, t.Any]:
         try:
             data = response.json()
         except ValueError:
@@ -666,7 +665,7 @@ class GitHubPackagesClient:
                     details.append(str(item))
             message = "%s (%s)" % (message, "; ".join(details))
         return {
-            "message": message or response.reason or "HTTP error",
+            "message": self._scrub(message or response.reason or "HTTP error"),
             "documentation_url": data.get("documentation_url") if isinstance(data.get("documentation_url"), str) else None,
         }
 
@@ -676,7 +675,7 @@ class GitHubPackagesClient:
         status = response.status_code
         headers = response.headers
         common = {"status": status, "documentation_url": body["documentation_url"], "method": method, "path": display}
-        message = self._scrub(body["message"])
+        message = body["message"]
 
         if _sso_required(headers):
             match = re.search(r"url=(\S+)", headers.get("X-GitHub-SSO", ""))

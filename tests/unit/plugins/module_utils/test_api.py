@@ -566,6 +566,8 @@ def _assert_clean(error: BaseException, *secrets: str) -> None:
     fail(409, "conflict"),
     fail(500, "boom"),
     fail(403, "SSO", X_GitHub_SSO="required; url=" + SSO_URL),
+    fail(403, "secondary rate limit for " + TOKEN),
+    fail(429, "API rate limit exceeded " + TOKEN, x_ratelimit_remaining="0", x_ratelimit_reset="9999999999"),
     requests.exceptions.ConnectionError("could not reach https://api.github.com/?token=" + TOKEN),
 ])
 def test_the_token_never_appears_in_errors(client: GitHubPackagesClient, server: FakeGitHub, answer: t.Any) -> None:
