@@ -18,6 +18,7 @@ Every ValueError raised here starts with the name of the option (or API field) a
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 import re
 from dataclasses import dataclass, fields
@@ -189,12 +190,11 @@ def _unclosed_bracket(pattern: str) -> bool:
     return False
 
 
-def _glob_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
-    """One compiled regular expression for "matches any of patterns" (fnmatchcase semantics)."""
+def _glob_matcher(patterns: tuple[str, ...]) -> Callable[[str], Any]:
+    """A function whose result is truthy when its argument matches any of patterns (fnmatchcase semantics)."""
     if not patterns:
-        return lambda text: False
-    regex = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
-    return lambda text: regex.match(text) is not None
+        return lambda text: None
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
 
 
 @dataclass(frozen=True)
@@ -280,9 +280,16 @@ def is_prerelease_version(version: Version) -> bool:
     Other types: judged on the name (see is_prerelease).
     """
     if version.package_type in TAGGED_PACKAGE_TYPES:
-        semvers = [s for s in map(parse_semver, version.tags) if s is not None]
-        return bool(semvers) and all(s.is_prerelease for s in semvers)
+        kinds = [kind for kind in map(_semver_kind, version.tags) if kind is not None]
+        return bool(kinds) and all(kinds)
     return is_prerelease(version.name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _semver_kind(tag: str) -> bool | None:
+    """None when tag is not SemVer, else whether it is a pre-release; cached as tags like 'latest' repeat a lot."""
+    parsed = parse_semver(tag)
+    return None if parsed is None else parsed.is_prerelease
 
 
 def _optional_bool(value: Any, option: str) -> bool | None:
@@ -378,30 +385,33 @@ def has_selector(policy: Policy) -> bool:
 
 def selector(policy: Policy, now: datetime) -> Callable[[Version], bool]:
     """A predicate telling whether a version satisfies every selector of policy at time now."""
-    checks: list[Callable[[Version], bool]] = []
-    if policy.version_ids is not None:
-        ids = frozenset(policy.version_ids)
-        checks.append(lambda v: v.id in ids)
-    if policy.versions is not None:
-        name_matches = _glob_matcher(policy.versions)
-        checks.append(lambda v: name_matches(v.name))
-    if policy.tags is not None:
-        tag_matches = _glob_matcher(policy.tags)
-        checks.append(lambda v: any(tag_matches(tag) for tag in v.tags))
-    if policy.untagged is not None:
-        want_untagged = policy.untagged
-        checks.append(lambda v: (not v.tags) == want_untagged)
+    ids = None if policy.version_ids is None else frozenset(policy.version_ids)
+    name_matches = None if policy.versions is None else _glob_matcher(policy.versions)
+    tag_matches = None if policy.tags is None else _glob_matcher(policy.tags)
+    untagged = policy.untagged
+    prerelease = policy.prerelease
+    cutoff = None
     if policy.older_than is not None:
         try:
             cutoff = _utc(now) - policy.older_than
         except OverflowError:
-            checks.append(lambda v: False)  # the cutoff lies before year 1: nothing is that old
-        else:
-            checks.append(lambda v: v.updated_at < cutoff)
-    if policy.prerelease is not None:
-        want_prerelease = policy.prerelease
-        checks.append(lambda v: is_prerelease_version(v) == want_prerelease)
-    return lambda v: all(check(v) for check in checks)
+            cutoff = datetime.min.replace(tzinfo=timezone.utc)  # nothing is older than year 1
+
+    # Straight-line tests rather than a list of small predicates: plan must handle 100,000 versions fast.
+    def selects(version: Version) -> bool:
+        if ids is not None and version.id not in ids:
+            return False
+        if name_matches is not None and not name_matches(version.name):
+            return False
+        if tag_matches is not None and not any(map(tag_matches, version.tags)):
+            return False
+        if untagged is not None and untagged == bool(version.tags):
+            return False
+        if cutoff is not None and not version.updated_at < cutoff:
+            return False
+        return prerelease is None or is_prerelease_version(version) == prerelease
+
+    return selects
 
 
 @dataclass(frozen=True)
@@ -451,7 +461,7 @@ def plan(
     ids in protected that are not selected are ignored.
 
     Duplicate ids (a listing that shifted while being paged) are collapsed when identical;
-    different versions sharing an id raise ValueError.
+    different versions sharing an id raise ValueError (the listing changed: read it again).
     """
     protected = dict(protected or {})
     for version_id, why in protected.items():
@@ -461,19 +471,22 @@ def plan(
     by_id: dict[int, Version] = {}
     for version in versions:
         seen = by_id.setdefault(version.id, version)
-        if seen != version:
-            raise ValueError(f"package version {version.id}: the listing holds two different versions with this id")
+        if seen is not version and seen != version:
+            raise ValueError(f"package version {version.id}: the listing holds two different versions with this id; it changed while being read, run again")
     selected = sorted((v for v in by_id.values() if selects(v)), key=lambda v: (v.created_at, v.id))
 
-    newest = frozenset(v.id for v in selected[len(selected) - policy.keep_latest:]) if policy.keep_latest else frozenset()
+    newest = frozenset(v.id for v in selected[max(0, len(selected) - policy.keep_latest):]) if policy.keep_latest else frozenset()
     keep_latest_reason = f"among the {policy.keep_latest} newest matching versions (keep_latest)"
     skip_reason = f"beyond max_versions={policy.max_versions}; run again to continue"
+    excluded = _glob_matcher(policy.exclude)
     excludes = [(glob, _glob_matcher((glob,))) for glob in policy.exclude]
 
     decisions = []
     acted = 0
     for version in selected:
-        reason = next((f"excluded by pattern '{glob}'" for glob, hit in excludes if hit(version.name) or any(map(hit, version.tags))), None)
+        reason = None
+        if excludes and (excluded(version.name) or any(map(excluded, version.tags))):
+            reason = next(f"excluded by pattern '{glob}'" for glob, hit in excludes if hit(version.name) or any(map(hit, version.tags)))
         if reason is None and version.id in newest:
             reason = keep_latest_reason
         if reason is None:

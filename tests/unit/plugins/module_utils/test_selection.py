@@ -427,8 +427,8 @@ def test_plan_is_fast_on_100000_versions():
     ]
     policy = Policy(versions=["sha256:*"], tags=["v1.*"], older_than="1h", prerelease=True, exclude=["*.49.0-*"],
                     keep_latest=10, max_versions=50_000)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other processes loading the machine do not count
     decisions = plan(many, policy, NOW)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(ids(decisions, ACT)) == 50_000
-    assert elapsed < 2.0, f"plan took {elapsed:.2f}s for 100,000 versions"
+    assert elapsed < 2.0, f"plan took {elapsed:.2f}s of CPU for 100,000 versions"
