@@ -169,7 +169,10 @@ def owner_flow(client: ContractClient, seed: Seed, owner: str, login: str, token
     client.call("get", pkg, token, 404, package_type=kind, package_name=name, **base)
     client.call("post", pkg + "/restore", token, 204, package_type=kind, package_name=name, **base)
     client.call("get", pkg, token, 200, package_type=kind, package_name=name, **base)
-    client.call("get", owner + "/docker/conflicts", token, 200, **base)
+    reply = client.call("get", owner + "/docker/conflicts", token, 200, **base)
+    expected = {p["name"] for p in seed.packages if seed.owned_by(login)(p) and p.get("docker_conflict")}
+    if isinstance(reply.body, list):
+        client.check({p.get("name") for p in reply.body} == expected, f"{owner} docker conflicts {reply.body!r:.200} != seed {expected}")
 
 
 def user_deletable(seed: Seed, login: str) -> list[dict[str, Any]]:
@@ -208,6 +211,14 @@ def run_scenario(client: ContractClient, seed: Seed, upstream: str, control_url:
     owner_flow(client, seed, "/orgs/{org}", org["login"], admin, org_package)
     owner_flow(client, seed, "/users/{username}", user, user_token, user_packages[0])
     owner_flow(client, seed, "/user", user, user_token, user_packages[-1])
+
+    # A container name with "/" travels URL-encoded as %2F in one path segment.
+    slashed = seed.package("a container whose name contains '/'", lambda p: seed.owned_by(org["login"])(p) and "/" in p["name"])
+    reply = client.call("get", "/orgs/{org}/packages/{package_type}/{package_name}", admin, 200,
+                        org=org["login"], package_type=slashed["package_type"], package_name=slashed["name"])
+    client.check(isinstance(reply.body, dict) and reply.body.get("name") == slashed["name"], f"{slashed['name']}: wrong package answered")
+    client.call("get", "/orgs/{org}/packages/{package_type}/{package_name}/versions", admin, 200,
+                org=org["login"], package_type=slashed["package_type"], package_name=slashed["name"])
 
     error_classes(client, seed, org, admin, upstream, control_url)
 

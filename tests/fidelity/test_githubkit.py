@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from githubkit import GitHub, TokenAuthStrategy
@@ -94,7 +95,14 @@ def test_org_lifecycle(client: Callable[[str], GitHub[Any]], seed: Seed) -> None
     assert api.restore_package_for_org(kind, name, login).status_code == 204
     assert api.get_package_for_organization(kind, name, login).parsed_data.name == name
     conflicts = api.list_docker_migration_conflicting_packages_for_organization(login).parsed_data
+    expected = {p["name"] for p in seed.packages if seed.owned_by(login)(p) and p.get("docker_conflict")}
+    assert {p.name for p in conflicts} == expected
     assert all(p.package_type == "docker" for p in conflicts)
+
+    # githubkit puts path parameters in as given: a "/" in a container name must be passed as %2F.
+    slashed = seed.package("an acme container with '/' in its name", lambda p: seed.owned_by(login)(p) and "/" in p["name"])
+    got = api.get_package_for_organization(slashed["package_type"], quote(slashed["name"], safe=""), login).parsed_data
+    assert got.name == slashed["name"]
 
 
 def test_user_and_authenticated_user_lifecycle(client: Callable[[str], GitHub[Any]], seed: Seed) -> None:
