@@ -1,0 +1,327 @@
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Planning and acting on the versions of one package: the engine of package_version, shared with package_cleanup.
+
+    run = PackageVersions(context, now=utcnow)   # context: a GitHubPackagesModule, or anything with the same members
+    result = run.run()                           # the package_version result; errors go through context.fail*()
+"""
+
+from __future__ import annotations
+
+import threading
+import typing as t
+from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import datetime, timezone
+
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import (
+    ACT,
+    KEEP,
+    Decision,
+    Policy,
+    Version,
+    has_selector,
+    plan,
+)
+
+# The selectors and protections of package_version, as argument spec entries without defaults.
+POLICY_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
+    "version_ids": {"type": "list", "elements": "int"},
+    "versions": {"type": "list", "elements": "str"},
+    "tags": {"type": "list", "elements": "str"},
+    "untagged": {"type": "bool"},
+    "older_than": {"type": "str"},
+    "prerelease": {"type": "bool"},
+    "exclude": {"type": "list", "elements": "str"},
+    "keep_latest": {"type": "int"},
+    "max_versions": {"type": "int"},
+}
+
+
+class ModuleContext(t.Protocol):
+    """What PackageVersions needs from its module: GitHubPackagesModule has all of it."""
+
+    params: t.Dict[str, t.Any]
+
+    @property
+    def client(self) -> GitHubPackagesClient: ...
+
+    @property
+    def owner(self) -> Owner: ...
+
+    @property
+    def check_mode(self) -> bool: ...
+
+    @property
+    def diff_mode(self) -> bool: ...
+
+    def warn(self, message: str) -> None: ...
+
+    def fail(self, msg: str, **result: t.Any) -> t.NoReturn: ...
+
+    def fail_from_error(self, error: GitHubAPIError, **result: t.Any) -> t.NoReturn: ...
+
+
+OUTCOMES = ("deleted", "restored", "kept", "skipped", "already_absent", "would_delete", "would_restore")
+CHANGES = ("deleted", "restored", "would_delete", "would_restore")
+NOT_ATTEMPTED = "not attempted: the run stopped at an earlier error"
+
+
+def utcnow() -> datetime:
+    """The time older_than is measured from (a function so that tests can fix it)."""
+    return datetime.now(timezone.utc)
+
+
+def build_policy(params: dict[str, t.Any]) -> Policy:
+    """Validate this module's own options (before any request); ValueError names the option and the fix."""
+    if not params["name"] or not params["name"].strip():
+        raise ValueError("name: is empty; give the package's name")
+    policy = Policy.from_params(params)
+    if params["state"] == "absent" and not has_selector(policy):
+        raise ValueError(
+            "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than or prerelease); "
+            "to delete every version, say versions: ['*']"
+        )
+    if params["state"] == "present" and params["delete_package_when_empty"]:
+        raise ValueError("delete_package_when_empty: only applies to state=absent; remove it to restore versions")
+    return policy
+
+
+def last_version_protection(versions: list[Version], decisions: list[Decision], package_type: str,
+                            delete_package_when_empty: bool) -> tuple[dict[int, str], bool]:
+    """Apply GitHub's last-version rules to a deletion plan.
+
+    Returns (protected, delete_package): the version to keep (id -> reason) when the plan would delete
+    the last active version (for containers, the last tagged one), or delete_package=True when the
+    whole package may go instead because every active version is selected for deletion.
+    """
+    acting = [d.version for d in decisions if d.action == ACT]
+    if not acting:
+        return {}, False
+    acting_ids = {v.id for v in acting}
+    covers_all = acting_ids >= {v.id for v in versions}
+    tagged_ids = {v.id for v in versions if v.tags}
+    covers_tagged = package_type == "container" and bool(tagged_ids) and acting_ids >= tagged_ids
+    if not (covers_all or covers_tagged):
+        return {}, False
+    if delete_package_when_empty and covers_all:
+        return {}, True
+    if covers_tagged:
+        candidates = [v for v in acting if v.tags]
+        reason = "the last tagged version of the package: GitHub refuses to delete it"
+        if delete_package_when_empty:
+            others = len(versions) - len(acting_ids)
+            reason += f"; the package is not deleted because {others} active version(s) outside the selection would go with it"
+        else:
+            reason += "; set delete_package_when_empty: true to delete the whole package instead"
+    else:
+        candidates = acting
+        if package_type == "maven":
+            reason = "the last version of the package: GitHub refuses to delete it"
+        else:
+            reason = "the last version of the package: deleting it would delete the whole package"
+        reason += "; set delete_package_when_empty: true to delete the whole package"
+    newest = max(candidates, key=lambda v: (v.created_at, v.id))
+    return {newest.id: reason}, False
+
+
+def order(version: Version) -> tuple[datetime, int]:
+    return version.created_at, version.id
+
+
+def label(version: Version) -> str:
+    """One line for the diff: name, id, and the tags of tagged registries."""
+    if version.package_type in ("container", "docker"):
+        tags = ", ".join(version.tags) if version.tags else "untagged"
+        return f"{version.name} (id {version.id}; tags: {tags})"
+    return f"{version.name} (id {version.id})"
+
+
+class PackageVersions:
+    """One run of the module: list once, plan, act (unless in check mode), report."""
+
+    def __init__(self, module: ModuleContext, now: t.Callable[[], datetime] = utcnow, executor: t.Optional[Executor] = None) -> None:
+        """now gives the time older_than is measured from; executor, when given, runs the deletions or restores
+        (a caller running many packages at once shares one), otherwise a pool of max_concurrency threads is made per run."""
+        self.module = module
+        self.now = now
+        self.executor = executor
+        self.params = module.params
+        self.policy = build_policy(self.params)
+        self.absent = self.params["state"] == "absent"
+        self.package_type: str = self.params["package_type"]
+        self.name: str = self.params["name"]
+        self.outcomes: dict[int, tuple[str, t.Optional[str]]] = {}
+        self.package_deleted = False
+        self.error: t.Optional[GitHubAPIError] = None
+        self.refusals: dict[str, list[int]] = {}
+        self.lock = threading.Lock()
+
+    def run(self) -> dict[str, t.Any]:
+        client, owner = self.module.client, self.module.owner
+        listing = client.list_versions(owner, self.package_type, self.name, "active" if self.absent else "deleted")
+        try:
+            listed = [Version.from_api(item, self.package_type) for item in listing]
+        except NotFound as error:
+            if self.absent:
+                return self.result([], [], package_found=False)
+            details = {k: v for k, v in error.to_dict().items() if k != "msg"}
+            self.module.fail(f"{error}; if the whole package was deleted, restore it first with ghpkgs.registry.package_restore", **details)
+        now = self.now()
+        decisions = plan(listed, self.policy, now)
+        delete_package = False
+        if self.absent:
+            protected, delete_package = last_version_protection(listed, decisions, self.package_type, self.params["delete_package_when_empty"])
+            if protected:
+                decisions = plan(listed, self.policy, now, protected)
+        acting = [d.version for d in decisions if d.action == ACT]
+        if self.module.check_mode:
+            outcome = "would_delete" if self.absent else "would_restore"
+            self.outcomes.update((v.id, (outcome, None)) for v in acting)
+            self.package_deleted = delete_package
+        else:
+            if delete_package:
+                decisions, acting = self.delete_package(listed, decisions, acting, now)
+            self.act(acting)
+        active = listed if self.absent else self.active_versions()
+        result = self.result(decisions, active)
+        for message, ids in self.refusals.items():
+            self.module.warn(f"GitHub refused to {'delete' if self.absent else 'restore'} {len(ids)} version(s) of {self.name} "
+                             f"(ids {', '.join(map(str, sorted(ids)))}), which are reported as skipped: {message}")
+        if self.error is not None:
+            self.module.fail_from_error(self.error, **result)
+        return result
+
+    def delete_package(self, listed: list[Version], decisions: list[Decision], acting: list[Version],
+                       now: datetime) -> tuple[list[Decision], list[Version]]:
+        """Delete the whole package; if GitHub refuses (5,000 downloads), keep the last version and delete the others one by one."""
+        try:
+            self.module.client.delete_package(self.module.owner, self.package_type, self.name)
+        except NotFound:
+            self.outcomes.update((v.id, ("already_absent", None)) for v in acting)
+            return decisions, []
+        except InvalidRequest as error:
+            self.module.warn(f"GitHub refused to delete the package {self.name}, so its last version is kept: {error.message}")
+            protected, dummy = last_version_protection(listed, decisions, self.package_type, False)
+            protected = {i: f"{why}; GitHub refused to delete the package: {error.message}" for i, why in protected.items()}
+            decisions = plan(listed, self.policy, now, protected)
+            return decisions, [d.version for d in decisions if d.action == ACT]
+        self.outcomes.update((v.id, ("deleted", None)) for v in acting)
+        self.package_deleted = True
+        return decisions, []
+
+    def act(self, acting: list[Version]) -> None:
+        """Delete or restore each version: the first alone, so that a missing scope stops the run after one request, then in parallel.
+
+        Once a request fails for a reason other than GitHub's per-version rules, no further request starts.
+        """
+        if not acting:
+            return
+        stop = threading.Event()
+        errors = [self.act_one(acting[0], stop)]
+        if errors[0] is None and self.executor is not None:
+            errors.extend(self.executor.map(lambda v: self.act_one(v, stop), acting[1:]))
+        elif errors[0] is None:
+            with ThreadPoolExecutor(max_workers=self.params["max_concurrency"]) as pool:
+                errors.extend(pool.map(lambda v: self.act_one(v, stop), acting[1:]))
+        self.error = next((e for e in errors if e is not None), None)
+
+    def act_one(self, version: Version, stop: threading.Event) -> t.Optional[GitHubAPIError]:
+        if stop.is_set():
+            return None
+        client, owner = self.module.client, self.module.owner
+        outcome: tuple[str, t.Optional[str]]
+        try:
+            if self.absent:
+                client.delete_version(owner, self.package_type, self.name, version.id)
+            else:
+                client.restore_version(owner, self.package_type, self.name, version.id)
+        except NotFound as error:
+            if self.absent:
+                outcome = ("already_absent", None)
+            else:
+                outcome = ("skipped", f"GitHub no longer has it (versions can be restored for 30 days): {error.message}")
+        except (InvalidRequest, Conflict) as error:
+            outcome = ("skipped", error.message)
+        except GitHubAPIError as error:
+            stop.set()
+            return error
+        else:
+            outcome = ("deleted" if self.absent else "restored", None)
+        with self.lock:
+            self.outcomes[version.id] = outcome
+            if outcome[0] == "skipped":
+                self.refusals.setdefault(t.cast(str, outcome[1]), []).append(version.id)
+        return None
+
+    def active_versions(self) -> t.Optional[list[Version]]:
+        """For the diff of a restore: the package's active versions (one more listing, only in diff mode)."""
+        if not self.module.diff_mode:
+            return None
+        client, owner = self.module.client, self.module.owner
+        try:
+            return [Version.from_api(item, self.package_type) for item in client.list_versions(owner, self.package_type, self.name, "active")]
+        except NotFound:
+            return []
+
+    def result(self, decisions: list[Decision], active: t.Optional[list[Version]], package_found: bool = True) -> dict[str, t.Any]:
+        versions = []
+        for decision in decisions:
+            if decision.action == KEEP:
+                outcome, reason = "kept", decision.reason
+            elif decision.action == ACT:
+                outcome, reason = self.outcomes.get(decision.version.id, ("skipped", NOT_ATTEMPTED))
+            else:
+                outcome, reason = "skipped", decision.reason
+            entry = decision.version.as_dict()
+            entry.update(outcome=outcome, reason=reason)
+            versions.append(entry)
+        counts = dict.fromkeys(OUTCOMES, 0)
+        counts["matched"] = len(versions)
+        for entry in versions:
+            counts[entry["outcome"]] += 1
+        owner = self.module.owner
+        result: dict[str, t.Any] = {
+            "changed": self.package_deleted or any(counts[o] for o in CHANGES),
+            "msg": self.summary(counts, package_found),
+            "owner": owner.login,
+            "owner_type": owner.kind,
+            "package_type": self.package_type,
+            "name": self.name,
+            "state": self.params["state"],
+            "package_found": package_found,
+            "versions": versions,
+            "counts": counts,
+            "deleted_version_ids": [e["id"] for e in versions if e["outcome"] == "deleted" and not self.package_deleted],
+            "package_deleted": self.package_deleted,
+        }
+        if self.module.diff_mode:
+            result["diff"] = self.diff(decisions, active or [])
+        return result
+
+    def diff(self, decisions: list[Decision], active: list[Version]) -> dict[str, list[str]]:
+        """Active versions before and after, oldest first."""
+        changed = {i for i, (outcome, dummy) in self.outcomes.items() if outcome != "skipped"}
+        if self.absent:
+            after = [] if self.package_deleted else [v for v in active if v.id not in changed]
+        else:
+            known = {v.id for v in active}
+            after = active + [d.version for d in decisions if d.version.id in changed and d.version.id not in known]
+        return {"before": [label(v) for v in sorted(active, key=order)], "after": [label(v) for v in sorted(after, key=order)]}
+
+    def summary(self, counts: dict[str, int], package_found: bool) -> str:
+        if not package_found:
+            return f"package {self.name} ({self.package_type}) not found; nothing to delete"
+        verb = "deleted" if self.absent else "restored"
+        if self.module.check_mode:
+            verb = "would delete" if self.absent else "would restore"
+        done = counts["deleted"] + counts["restored"] + counts["would_delete"] + counts["would_restore"]
+        text = f"{verb} {done} of {counts['matched']} matching versions; kept {counts['kept']}; skipped {counts['skipped']}"
+        if counts["already_absent"]:
+            text += f"; {counts['already_absent']} already absent"
+        if self.package_deleted:
+            text += "; the whole package " + ("would be deleted" if self.module.check_mode else "was deleted")
+        return text
