@@ -86,9 +86,15 @@ class Seed:
         return lambda p: p["owner"].lower() == login.lower() and not p.get("deleted_at")
 
 
-def republish(emulator_url: str, owner: str, kind: str, name: str) -> None:
-    """Push a fresh version under `name` through the emulator's control API (what a new `docker push` would do)."""
+def republish(emulator_url: str, owner: str, kind: str, name: str, version_name: str | None = None) -> None:
+    """Push a version to package `name` through the emulator's control API (what a new `docker push` would do):
+    a fresh one by default, or one reusing `version_name`."""
     from ghpkgs_emulator import Control  # pylint: disable=import-outside-toplevel
 
-    version = {"name": "sha256:" + "f" * 64, "tags": ["fidelity"]} if kind == "container" else {"name": "9.9.9-fidelity"}
+    if version_name:
+        version: dict[str, Any] = {"name": version_name}
+    elif kind == "container":
+        version = {"name": "sha256:" + "f" * 64, "tags": ["fidelity"]}
+    else:
+        version = {"name": "9.9.9-fidelity"}
     Control(emulator_url).publish(owner, kind, name, version)
