@@ -77,9 +77,8 @@ def reference_prerelease(version):
 
 
 def _is_release(tag):
-    core, _, _ = tag.lstrip("v").partition("+")
-    parts = core.split(".")
-    return tag[:1] in "v0123456789" and len(parts) == 3 and all(p.isdigit() and (p == "0" or not p.startswith("0")) for p in parts)
+    parts = tag.removeprefix("v").partition("+")[0].split(".")
+    return len(parts) == 3 and all(p.isdigit() and (p == "0" or not p.startswith("0")) for p in parts)
 
 
 def reference_selects(version, policy):
