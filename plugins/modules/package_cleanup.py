@@ -1,0 +1,547 @@
+#!/usr/bin/python
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: package_cleanup
+short_description: Apply retention rules to many GitHub packages of one owner in one task
+version_added: 0.1.0
+description:
+  - Deletes, package after package, exactly the versions that M(ghpkgs.registry.package_version) with O(state=absent) would delete:
+    each package is listed once, planned from that one listing, and acted on with the same rules, protections and outcomes.
+  - Packages are worked on in parallel, at most O(max_concurrency) requests in flight through one paced client, so one task
+    cleans up hundreds of packages without the overhead of one task per package.
+  - A package that fails (a missing permission, an error from GitHub) is reported with RV(packages[].failed) and
+    RV(packages[].msg) and does not stop the others; the task fails at the end, naming every failed package, with all results.
+  - A version GitHub refuses to delete (its 5,000-download rule) is reported as V(skipped) with GitHub's message, as
+    M(ghpkgs.registry.package_version) does, and also makes its package fail, so that the run does not look clean;
+    the package's other versions are still deleted. Add such versions to O(policy.exclude) to silence it.
+  - Returns a cleanup report (RV(report)) that M(ghpkgs.registry.package_restore) reads back with O(ghpkgs.registry.package_restore#module:from_report)
+    to undo the cleanup within GitHub's 30 days. The C(ghpkgs.registry.org_cleanup) role writes it to a file.
+  - Check mode is a dry run: the same listings, the same plan, and no write request.
+author:
+  - ghpkgs.registry contributors (@ghpkgs)
+extends_documentation_fragment:
+  - ghpkgs.registry.github
+  - ghpkgs.registry.github.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - GitHub's 5,000-download rule cannot be predicted (no API gives download counts), so check mode reports such versions as
+        V(would_delete).
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  packages:
+    description:
+      - The packages to clean up, each with its own selectors and protections if they differ from O(policy).
+      - A selector or protection given for a package (not V(null)) replaces the one in O(policy); the others come from O(policy).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      package_type:
+        description: The registry of the package.
+        type: str
+        required: true
+        choices: [npm, maven, rubygems, docker, nuget, container]
+      name:
+        description: The package's name, for example V(team/app). Not a pattern.
+        type: str
+        required: true
+      id:
+        description:
+          - The package's id, as M(ghpkgs.registry.package_info) returns it. Recorded in RV(report), so that a restore can tell
+            this package from a new one that took its name.
+        type: int
+      version_ids:
+        description: Selector, see M(ghpkgs.registry.package_version#module:version_ids).
+        type: list
+        elements: int
+      versions:
+        description: Selector, see M(ghpkgs.registry.package_version#module:versions).
+        type: list
+        elements: str
+      tags:
+        description: Selector, see M(ghpkgs.registry.package_version#module:tags).
+        type: list
+        elements: str
+      untagged:
+        description: Selector, see M(ghpkgs.registry.package_version#module:untagged).
+        type: bool
+      older_than:
+        description: Selector, see M(ghpkgs.registry.package_version#module:older_than).
+        type: str
+      prerelease:
+        description: Selector, see M(ghpkgs.registry.package_version#module:prerelease).
+        type: bool
+      exclude:
+        description: Protection, see M(ghpkgs.registry.package_version#module:exclude).
+        type: list
+        elements: str
+      keep_latest:
+        description: Protection, see M(ghpkgs.registry.package_version#module:keep_latest).
+        type: int
+      max_versions:
+        description: Protection, see M(ghpkgs.registry.package_version#module:max_versions).
+        type: int
+      delete_package_when_empty:
+        description: Overrides O(delete_package_when_empty) for this package.
+        type: bool
+  policy:
+    description:
+      - The selectors and protections of every package that does not give its own, with the meaning they have in
+        M(ghpkgs.registry.package_version). Every package needs at least one selector, from here or its own.
+    type: dict
+    default: {}
+    suboptions:
+      version_ids:
+        description: Selector, see M(ghpkgs.registry.package_version#module:version_ids).
+        type: list
+        elements: int
+      versions:
+        description: Selector, see M(ghpkgs.registry.package_version#module:versions).
+        type: list
+        elements: str
+      tags:
+        description: Selector, see M(ghpkgs.registry.package_version#module:tags).
+        type: list
+        elements: str
+      untagged:
+        description: Selector, see M(ghpkgs.registry.package_version#module:untagged).
+        type: bool
+      older_than:
+        description: Selector, see M(ghpkgs.registry.package_version#module:older_than).
+        type: str
+      prerelease:
+        description: Selector, see M(ghpkgs.registry.package_version#module:prerelease).
+        type: bool
+      exclude:
+        description: Protection, see M(ghpkgs.registry.package_version#module:exclude).
+        type: list
+        elements: str
+      keep_latest:
+        description: Protection, see M(ghpkgs.registry.package_version#module:keep_latest).
+        type: int
+      max_versions:
+        description: Protection, see M(ghpkgs.registry.package_version#module:max_versions).
+        type: int
+  delete_package_when_empty:
+    description:
+      - Whether a package whose selected versions are all its active versions is deleted whole,
+        see M(ghpkgs.registry.package_version#module:delete_package_when_empty).
+    type: bool
+    default: false
+  state:
+    description:
+      - Only V(absent). To undo a cleanup, give its report to M(ghpkgs.registry.package_restore).
+    type: str
+    choices: [absent]
+    default: absent
+notes:
+  - The notes of M(ghpkgs.registry.package_version) apply to every package, in particular the one on multi-arch container images.
+seealso:
+  - module: ghpkgs.registry.package_version
+  - module: ghpkgs.registry.package_info
+  - module: ghpkgs.registry.package_restore
+"""
+
+EXAMPLES = r"""
+- name: Clean up the acme organization's packages with one policy and two exceptions
+  module_defaults:
+    group/ghpkgs.registry.github:
+      token: "{{ github_token }}"
+  block:
+    - name: Find the container images
+      ghpkgs.registry.package_info:
+        owner: acme
+        package_type: [container]
+      register: found
+
+    - name: See what the cleanup would delete
+      ghpkgs.registry.package_cleanup:
+        owner: acme
+        policy:
+          tags: ["pr-*"]
+          older_than: 30d
+          exclude: [latest]
+        packages: "{{ found.packages | map('ansible.builtin.dict2items') | map('selectattr', 'key', 'in', ['package_type', 'name', 'id'])
+                      | map('ansible.builtin.items2dict') | list }}"
+      check_mode: true
+      register: plan
+
+    - name: Delete old versions of two packages, keeping the 5 newest of the first
+      ghpkgs.registry.package_cleanup:
+        owner: acme
+        policy:
+          older_than: 90d
+        packages:
+          - package_type: container
+            name: team/app
+            keep_latest: 5
+          - package_type: npm
+            name: web-ui
+            prerelease: true
+      register: cleanup
+
+    - name: Keep the report to undo the cleanup with ghpkgs.registry.package_restore (from_report)
+      ansible.builtin.copy:
+        content: "{{ cleanup.report | to_nice_json }}"
+        dest: /var/lib/ghpkgs/cleanup-report.json
+        mode: "0600"
+"""
+
+RETURN = r"""
+packages:
+  description:
+    - One result per package, in the order of O(packages), with the fields M(ghpkgs.registry.package_version) returns
+      (see there for their meaning) plus RV(packages[].failed) and RV(packages[].msg).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    package_type:
+      description: The package's registry.
+      type: str
+      returned: always
+      sample: container
+    name:
+      description: The package's name.
+      type: str
+      returned: always
+      sample: team/app
+    failed:
+      description: Whether this package failed; the other packages were still worked on.
+      type: bool
+      returned: always
+      sample: false
+    msg:
+      description: A one-line summary for the package, or the error that stopped it.
+      type: str
+      returned: always
+      sample: deleted 3 of 5 matching versions; kept 2; skipped 0
+    package_found:
+      description: Whether the package exists (a missing package is already clean).
+      type: bool
+      returned: always
+      sample: true
+    versions:
+      description: Every version that satisfies the selectors with its RV(packages[].versions[].outcome) and reason,
+        as in M(ghpkgs.registry.package_version#module:versions).
+      type: list
+      elements: dict
+      returned: always
+      sample:
+        - id: 123456
+          name: sha256:4b1d3c0ffee9e4d5c7a0f0d1e2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5
+          tags: [pr-12]
+          created_at: "2026-01-02T10:00:00Z"
+          updated_at: "2026-01-02T10:00:00Z"
+          deleted_at: null
+          outcome: deleted
+          reason: null
+    counts:
+      description: How many versions satisfy the selectors and how many had each outcome.
+      type: dict
+      returned: always
+      sample: {matched: 5, deleted: 3, restored: 0, kept: 2, skipped: 0, already_absent: 0, would_delete: 0, would_restore: 0}
+    refused_version_ids:
+      description: The ids of the versions GitHub refused to delete (5,000-download rule); they make the package fail.
+      type: list
+      elements: int
+      returned: always
+      sample: []
+    deleted_version_ids:
+      description: The ids of the versions deleted one by one.
+      type: list
+      elements: int
+      returned: always
+      sample: [123456]
+    package_deleted:
+      description: Whether the whole package was deleted (or would be, in check mode).
+      type: bool
+      returned: always
+      sample: false
+counts:
+  description: The version outcomes added up over all packages, plus the number of packages and of failed packages.
+  returned: always
+  type: dict
+  sample: {packages: 2, failed_packages: 0, matched: 9, deleted: 6, restored: 0, kept: 3, skipped: 0, already_absent: 0,
+           would_delete: 0, would_restore: 0}
+failed_packages:
+  description: The packages that failed, with the error of each.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - package_type: container
+      name: public-app
+      msg: "DELETE /orgs/acme/packages/container/public-app/versions/7: 403 token lacks scopes: delete:packages"
+report:
+  description:
+    - The cleanup report in the format M(ghpkgs.registry.package_restore) reads (C(docs/cleanup-report.md)): the owner,
+      the API URL, and for every package with deletions the deleted versions (id, name, tags, dates) and whether the whole
+      package was deleted.
+    - In check mode C(dry_run) is V(true) and the versions are those that would be deleted; such a report cannot be restored.
+  returned: always
+  type: dict
+  sample:
+    format: ghpkgs.registry.cleanup-report
+    format_version: 1
+    generated_at: "2026-11-22T03:00:00Z"
+    api_url: https://api.github.com
+    owner: acme
+    owner_type: org
+    dry_run: false
+    packages:
+      - package_type: container
+        name: team/app
+        id: 42
+        package_deleted: false
+        versions:
+          - id: 123456
+            name: sha256:4b1d3c0ffee9e4d5c7a0f0d1e2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5
+            tags: [pr-12]
+            created_at: "2026-01-02T10:00:00Z"
+            updated_at: "2026-01-02T10:00:00Z"
+            deleted_at: null
+msg:
+  description: A one-line summary.
+  returned: always
+  type: str
+  sample: deleted 6 versions of 2 packages (0 whole packages); 0 packages failed
+"""
+
+import threading
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, GitHubPackagesClient, Owner
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError
+from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report
+from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import OUTCOMES, POLICY_OPTIONS, PackageVersions, build_policy, utcnow
+
+PACKAGE_OPTIONS: dict[str, dict[str, t.Any]] = {
+    "package_type": {"type": "str", "required": True, "choices": list(PACKAGE_TYPES)},
+    "name": {"type": "str", "required": True},
+    "id": {"type": "int"},
+    **POLICY_OPTIONS,
+    "delete_package_when_empty": {"type": "bool"},
+}
+
+ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
+    "packages": {"type": "list", "elements": "dict", "required": True, "options": PACKAGE_OPTIONS},
+    "policy": {"type": "dict", "default": {}, "options": POLICY_OPTIONS},
+    "delete_package_when_empty": {"type": "bool", "default": False},
+    "state": {"type": "str", "default": "absent", "choices": ["absent"]},
+}
+
+REPORT_VERSION_KEYS = ("id", "name", "tags", "created_at", "updated_at", "deleted_at")
+
+
+class PackageFailed(Exception):
+    """A package's run stopped at an error; result holds what it did before."""
+
+    def __init__(self, msg: str, result: dict[str, t.Any]) -> None:
+        super().__init__(msg)
+        self.result = result
+
+
+class PackageContext:
+    """What PackageVersions needs from a module, for one package of the batch: its own params, the shared client and owner,
+    warnings prefixed with the package, and failures raised (PackageFailed) instead of ending the module."""
+
+    def __init__(self, module: GitHubPackagesModule, params: dict[str, t.Any], warn: t.Callable[[str], None]) -> None:
+        self.params = params
+        self._module = module
+        self._warn = warn
+
+    @property
+    def client(self) -> GitHubPackagesClient:
+        return self._module.client
+
+    @property
+    def owner(self) -> Owner:
+        return self._module.owner
+
+    @property
+    def check_mode(self) -> bool:
+        return self._module.check_mode
+
+    @property
+    def diff_mode(self) -> bool:
+        return False
+
+    def warn(self, message: str) -> None:
+        self._warn(message)
+
+    def fail(self, msg: str, **result: t.Any) -> t.NoReturn:
+        raise PackageFailed(msg, result)
+
+    def fail_from_error(self, error: GitHubAPIError, **result: t.Any) -> t.NoReturn:
+        details = error.to_dict()
+        details.update(result)
+        raise PackageFailed(str(error), details)
+
+
+def package_params(module_params: dict[str, t.Any], entry: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The package_version parameters of one package: its own selectors and protections, else the policy's."""
+    params = dict(module_params)
+    policy = module_params["policy"] or {}
+    for option in POLICY_OPTIONS:
+        params[option] = entry[option] if entry.get(option) is not None else policy.get(option)
+    if params["exclude"] is None:
+        params["exclude"] = []
+    if params["keep_latest"] is None:
+        params["keep_latest"] = 0
+    if entry.get("delete_package_when_empty") is not None:
+        params["delete_package_when_empty"] = entry["delete_package_when_empty"]
+    params.update(package_type=entry["package_type"], name=entry["name"], id=entry.get("id"), state="absent")
+    return params
+
+
+def validate(module_params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    """Every package's parameters, validated before any request; ValueError names packages[i] and the fix."""
+    entries = module_params["packages"]
+    if not entries:
+        raise ValueError("packages: is empty; list at least one package (package_type and name)")
+    seen: dict[tuple[str, str], int] = {}
+    result = []
+    for index, entry in enumerate(entries):
+        key = (entry["package_type"], entry["name"])
+        if key in seen:
+            raise ValueError(f"packages[{index}]: {key[0]} package {key[1]!r} is listed twice (also packages[{seen[key]}]); list it once")
+        seen[key] = index
+        params = package_params(module_params, entry)
+        try:
+            build_policy(params)
+        except ValueError as error:
+            raise ValueError(f"packages[{index}] ({key[0]} {key[1]}): {error}") from None
+        result.append(params)
+    return result
+
+
+def empty_result(params: dict[str, t.Any], owner: t.Optional[Owner]) -> dict[str, t.Any]:
+    """The result of a package that failed before its plan was made."""
+    return {
+        "changed": False,
+        "owner": owner.login if owner else None,
+        "owner_type": owner.kind if owner else None,
+        "package_type": params["package_type"],
+        "name": params["name"],
+        "state": "absent",
+        "package_found": True,
+        "versions": [],
+        "counts": dict.fromkeys(("matched",) + OUTCOMES, 0),
+        "deleted_version_ids": [],
+        "package_deleted": False,
+    }
+
+
+class Cleanup:
+    """Runs PackageVersions for every package, in parallel, collecting results, warnings and the report."""
+
+    def __init__(self, module: GitHubPackagesModule, package_params_list: list[dict[str, t.Any]]) -> None:
+        self.module = module
+        self.packages = package_params_list
+        self.lock = threading.Lock()
+
+    def warn(self, params: dict[str, t.Any], message: str) -> None:
+        with self.lock:
+            self.module.warn(f"{params['package_type']} {params['name']}: {message}")
+
+    def run(self) -> dict[str, t.Any]:
+        owner = self.module.owner
+        workers = self.module.params["max_concurrency"]
+        # Two pools: packages wait on their deletions, so deletions must not queue behind packages in the same pool.
+        with ThreadPoolExecutor(max_workers=workers) as versions_pool, ThreadPoolExecutor(max_workers=workers) as packages_pool:
+            results = list(packages_pool.map(lambda params: self.one(params, owner, versions_pool), self.packages))
+        return self.result(results, owner)
+
+    def one(self, params: dict[str, t.Any], owner: Owner, pool: ThreadPoolExecutor) -> dict[str, t.Any]:
+        context = PackageContext(self.module, params, lambda message: self.warn(params, message))
+        run = PackageVersions(context, now=utcnow, executor=pool)
+        try:
+            result = run.run()
+        except PackageFailed as failure:
+            result = {**empty_result(params, owner), **failure.result, "failed": True, "msg": str(failure)}
+        except GitHubAPIError as error:
+            result = {**empty_result(params, owner), **error.to_dict(), "failed": True, "msg": str(error)}
+        else:
+            result["failed"] = False
+        refused = sorted(i for ids in run.refusals.values() for i in ids)
+        if refused and not result["failed"]:
+            # package_version only warns; in a batch the package fails so that the run ends failed, naming it.
+            messages = "; ".join(sorted(run.refusals))
+            result.update(failed=True, msg=f"GitHub refused to delete {len(refused)} version(s) (ids {', '.join(map(str, refused))}): "
+                                           f"{messages}; the other versions were deleted; add the refused ones to exclude to stop this")
+        result["refused_version_ids"] = refused
+        result.pop("diff", None)
+        return result
+
+    def result(self, results: list[dict[str, t.Any]], owner: Owner) -> dict[str, t.Any]:
+        counts = dict.fromkeys(("packages", "failed_packages", "matched") + OUTCOMES, 0)
+        counts["packages"] = len(results)
+        for result in results:
+            counts["failed_packages"] += result["failed"]
+            for key in ("matched",) + OUTCOMES:
+                counts[key] += result["counts"][key]
+        failed = [{"package_type": r["package_type"], "name": r["name"], "msg": r["msg"]} for r in results if r["failed"]]
+        dry_run = self.module.check_mode
+        report = build_report(
+            api_url=self.module.params["api_url"],
+            owner=owner.login,
+            owner_type=owner.kind,
+            dry_run=dry_run,
+            packages=[entry for entry in (report_entry(r, params, dry_run) for r, params in zip(results, self.packages)) if entry],
+        )
+        whole = sum(1 for r in results if r["package_deleted"])
+        verb = "would delete" if dry_run else "deleted"
+        deleted = counts["would_delete" if dry_run else "deleted"]
+        msg = f"{verb} {deleted} versions of {len(results)} packages ({whole} whole packages); {len(failed)} packages failed"
+        if failed:
+            msg += ": " + "; ".join(f"{f['package_type']} {f['name']}: {f['msg']}" for f in failed)
+        return {
+            "changed": any(r["changed"] for r in results),
+            "msg": msg,
+            "packages": results,
+            "counts": counts,
+            "failed_packages": failed,
+            "report": report.as_dict(),
+        }
+
+
+def report_entry(result: dict[str, t.Any], params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[str, t.Any]]:
+    """The report's entry for one package: the versions deleted (would be, in a dry run), or None when there are none."""
+    outcome = "would_delete" if dry_run else "deleted"
+    versions = [{key: v[key] for key in REPORT_VERSION_KEYS} for v in result["versions"] if v["outcome"] == outcome]
+    if not versions and not result["package_deleted"]:
+        return None
+    entry: dict[str, t.Any] = {"package_type": params["package_type"], "name": params["name"],
+                               "package_deleted": result["package_deleted"], "versions": versions}
+    if params.get("id") is not None:
+        entry["id"] = params["id"]
+    return entry
+
+
+def main() -> None:
+    module = GitHubPackagesModule(argument_spec=ARGUMENT_SPEC)
+
+    def work() -> dict[str, t.Any]:
+        result = Cleanup(module, validate(module.params)).run()
+        if result["failed_packages"]:
+            module.fail(result.pop("msg"), **result)
+        return result
+
+    module.run(work)
+
+
+if __name__ == "__main__":
+    main()

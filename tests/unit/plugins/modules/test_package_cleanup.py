@@ -1,0 +1,273 @@
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""ghpkgs.registry.package_cleanup against a small stateful fake of GitHub's Packages API (HTTP mocked with responses)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import typing as t
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+import responses
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.ghpkgs.registry.plugins.module_utils._report import parse_report
+from ansible_collections.ghpkgs.registry.plugins.modules import package_cleanup
+
+API = "https://api.github.com"
+TOKEN = "ghp_PackageCleanupUnitSecret0123456789abcd"
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+MSG_DOWNLOADS = "Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance."
+MSG_LAST_TAGGED = "You cannot delete the last tagged version of a package. You must delete the package instead."
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def days_ago(days: float) -> str:
+    return (NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class FakeGitHub:
+    """The packages of the org acme with GitHub's deletion rules; scopes per token; every request recorded by responses."""
+
+    def __init__(self, mock: responses.RequestsMock) -> None:
+        self.versions: dict[tuple[str, str], dict[int, dict[str, t.Any]]] = {}
+        self.public: set[tuple[str, str]] = set()
+        self.downloads: dict[int, int] = {}
+        self.scopes = "read:packages, delete:packages, write:packages, repo"
+        self.lock = threading.Lock()
+        self.mock = mock
+        mock.get(f"{API}/users/acme", json={"login": "acme", "id": 9, "type": "Organization"})
+        route = re.compile(re.escape(API) + r"/orgs/acme/packages/.*")
+        for method in ("GET", "DELETE", "POST"):
+            mock.add_callback(method, route, callback=self.answer)
+
+    def add(self, package_type: str, name: str, vid: int, version: str, age: float, tags: t.Sequence[str] = (), downloads: int = 0) -> None:
+        metadata: dict[str, t.Any] = {"package_type": package_type}
+        if package_type == "container":
+            metadata["container"] = {"tags": list(tags)}
+        self.versions.setdefault((package_type, name), {})[vid] = {
+            "id": vid, "name": version, "created_at": days_ago(age), "updated_at": days_ago(age), "metadata": metadata,
+        }
+        self.downloads[vid] = downloads
+
+    def reply(self, status: int, body: t.Any = None, extra: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+        headers = {"X-OAuth-Scopes": self.scopes, "Content-Type": "application/json", **(extra or {})}
+        return status, headers, "" if body is None else json.dumps(body)
+
+    def answer(self, request: t.Any) -> tuple[int, dict[str, str], str]:
+        parts = urlsplit(request.url)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        match = re.fullmatch(r"/orgs/acme/packages/([^/]+)/([^/]+)(/versions(?:/(\d+))?)?", parts.path)
+        assert match, parts.path
+        package_type, name, versions, vid = match.group(1), unquote(match.group(2)), match.group(3), match.group(4)
+        key = (package_type, name)
+        active = {i: v for i, v in self.versions.get(key, {}).items() if "deleted_at" not in v}
+        if not active:
+            return self.reply(404, {"message": "Package not found."})
+        if versions is None:
+            assert request.method == "DELETE"
+            for version in active.values():
+                version["deleted_at"] = days_ago(0)
+            return self.reply(204)
+        if request.method == "GET":
+            assert vid is None and query.get("state") == "active" and query.get("per_page") == "100"
+            return self.reply(200, sorted(active.values(), key=lambda v: v["id"], reverse=True))
+        assert request.method == "DELETE" and vid is not None
+        if "delete:packages" not in self.scopes:
+            return self.reply(403, {"message": "You need at least delete:packages scope to delete a package version."})
+        with self.lock:
+            version = active.get(int(vid))
+            if version is None:
+                return self.reply(404, {"message": "Package version not found."})
+            if key in self.public and self.downloads[version["id"]] > 5000:
+                return self.reply(400, {"message": MSG_DOWNLOADS})
+            tagged = [v for v in active.values() if v["metadata"].get("container", {}).get("tags")]
+            if package_type == "container" and tagged == [version]:
+                return self.reply(400, {"message": MSG_LAST_TAGGED})
+            version["deleted_at"] = days_ago(0)
+        return self.reply(204)
+
+    def writes(self) -> list[str]:
+        return [f"{c.request.method} {unquote(urlsplit(c.request.url).path)}" for c in self.mock.calls if c.request.method in WRITES]
+
+    def active_ids(self, package_type: str, name: str) -> set[int]:
+        return {i for i, v in self.versions[(package_type, name)].items() if "deleted_at" not in v}
+
+
+class Exited(Exception):
+    def __init__(self, failed: bool, result: dict[str, t.Any]) -> None:
+        super().__init__(result.get("msg"))
+        self.failed = failed
+        self.result = result
+
+
+@pytest.fixture(autouse=True)
+def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+
+    def exit_json(self: t.Any, **result: t.Any) -> t.NoReturn:
+        raise Exited(False, result)
+
+    def fail_json(self: t.Any, **result: t.Any) -> t.NoReturn:
+        raise Exited(True, result)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, message: seen.append(message))
+    monkeypatch.setattr(package_cleanup, "utcnow", lambda: NOW)
+    return seen
+
+
+@pytest.fixture
+def gh() -> t.Iterator[FakeGitHub]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = FakeGitHub(mock)
+        # app: pr-* images of various ages, a release; web-ui: npm versions; public-app: a release with too many downloads.
+        fake.add("container", "team/app", 11, "sha256:aa", 60, ["pr-1"])
+        fake.add("container", "team/app", 12, "sha256:bb", 40, ["pr-2"])
+        fake.add("container", "team/app", 13, "sha256:cc", 35, ["v1.0.0", "latest"])
+        fake.add("container", "team/app", 14, "sha256:dd", 2, ["pr-3"])
+        fake.add("npm", "web-ui", 21, "1.0.0", 90)
+        fake.add("npm", "web-ui", 22, "1.1.0-rc.1", 50)
+        fake.add("npm", "web-ui", 23, "1.1.0", 45)
+        fake.add("npm", "web-ui", 24, "2.0.0", 1)
+        fake.add("container", "public-app", 31, "sha256:p1", 50, ["pr-7"], downloads=12000)
+        fake.add("container", "public-app", 32, "sha256:p2", 45, ["pr-8"])
+        fake.add("container", "public-app", 33, "sha256:p3", 1, ["v2.0.0"])
+        fake.public.add(("container", "public-app"))
+        yield fake
+
+
+def run(args: dict[str, t.Any], check_mode: bool = False) -> Exited:
+    full = {"token": TOKEN, "owner": "acme", "max_retries": 0, "points_per_minute": 0, **args}
+    if check_mode:
+        full["_ansible_check_mode"] = True
+    with patch_module_args(full):
+        with pytest.raises(Exited) as info:
+            package_cleanup.main()
+    assert TOKEN not in json.dumps(info.value.result)
+    return info.value
+
+
+PACKAGES = [
+    {"package_type": "container", "name": "team/app", "id": 100, "tags": ["pr-*"]},
+    {"package_type": "npm", "name": "web-ui", "older_than": "40d", "tags": None},
+]
+
+
+def by_name(result: dict[str, t.Any]) -> dict[str, dict[str, t.Any]]:
+    return {p["name"]: p for p in result["packages"]}
+
+
+def test_a_package_without_any_selector_fails_before_any_request(gh: FakeGitHub) -> None:
+    out = run({"packages": [{"package_type": "npm", "name": "web-ui"}], "policy": {"keep_latest": 2}})
+    assert out.failed
+    assert out.result["msg"].startswith("packages[0] (npm web-ui): state=absent needs at least one selector")
+    assert not gh.mock.calls
+
+
+def test_a_package_listed_twice_is_refused(gh: FakeGitHub) -> None:
+    out = run({"packages": [{"package_type": "npm", "name": "web-ui"}, {"package_type": "npm", "name": "web-ui"}],
+               "policy": {"versions": ["*"]}})
+    assert out.failed
+    assert "packages[1]: npm package 'web-ui' is listed twice (also packages[0])" in out.result["msg"]
+    assert not gh.mock.calls
+
+
+def test_check_mode_plans_every_package_and_sends_no_write(gh: FakeGitHub) -> None:
+    out = run({"packages": PACKAGES, "policy": {"older_than": "30d"}}, check_mode=True)
+    assert not out.failed and out.result["changed"]
+    assert gh.writes() == []
+    packages = by_name(out.result)
+    assert [(v["id"], v["outcome"]) for v in packages["team/app"]["versions"]] == [(11, "would_delete"), (12, "would_delete")]
+    # A package's own selector replaces the policy's (older_than of web-ui) or adds to it (tags of team/app); null means the policy's.
+    assert [(v["id"], v["outcome"]) for v in packages["web-ui"]["versions"]] == [(21, "would_delete"), (22, "would_delete"), (23, "would_delete")]
+    assert out.result["counts"]["would_delete"] == 5 and out.result["counts"]["packages"] == 2
+    report = parse_report(out.result["report"])
+    assert report.dry_run is True and report.owner == "acme" and report.owner_type == "org"
+    assert [(p.name, p.id, [v.id for v in p.versions]) for p in report.packages] == [("team/app", 100, [11, 12]), ("web-ui", None, [21, 22, 23])]
+    assert out.result["msg"] == "would delete 5 versions of 2 packages (0 whole packages); 0 packages failed"
+
+
+def test_deletes_exactly_the_plan_of_every_package_and_reports_it(gh: FakeGitHub) -> None:
+    policy = {"older_than": "30d"}
+    plan = run({"packages": PACKAGES, "policy": policy}, check_mode=True).result
+    out = run({"packages": PACKAGES, "policy": policy})
+    assert not out.failed and out.result["changed"]
+    assert sorted(gh.writes()) == sorted(f"DELETE /orgs/acme/packages/{p['package_type']}/{p['name']}/versions/{v['id']}"
+                                         for p in plan["packages"] for v in p["versions"] if v["outcome"] == "would_delete")
+    assert gh.active_ids("container", "team/app") == {13, 14}
+    assert gh.active_ids("npm", "web-ui") == {24}
+    report = parse_report(out.result["report"])
+    assert report.dry_run is False
+    versions = {v.id: v for p in report.packages for v in p.versions}
+    assert sorted(versions) == [11, 12, 21, 22, 23]
+    assert versions[11].name == "sha256:aa" and versions[11].tags == ("pr-1",) and versions[11].created_at == days_ago(60)
+    assert by_name(out.result)["team/app"]["deleted_version_ids"] == [11, 12]
+
+
+def test_running_again_changes_nothing(gh: FakeGitHub) -> None:
+    run({"packages": PACKAGES, "policy": {"older_than": "30d"}})
+    before = len(gh.writes())
+    out = run({"packages": PACKAGES, "policy": {"older_than": "30d"}})
+    assert not out.failed and not out.result["changed"]
+    assert len(gh.writes()) == before
+    assert out.result["report"]["packages"] == []
+
+
+def test_a_refused_version_fails_its_package_but_not_the_others(gh: FakeGitHub, warnings: list[str]) -> None:
+    packages = [{"package_type": "container", "name": "public-app", "tags": ["pr-*"]}, *PACKAGES]
+    out = run({"packages": packages, "policy": {"older_than": "30d"}})
+    assert out.failed
+    public = by_name(out.result)["public-app"]
+    assert public["failed"] and public["refused_version_ids"] == [31]
+    assert {v["id"]: v["outcome"] for v in public["versions"]} == {31: "skipped", 32: "deleted"}
+    assert MSG_DOWNLOADS in public["msg"] and "ids 31" in public["msg"]
+    assert not by_name(out.result)["team/app"]["failed"] and gh.active_ids("container", "team/app") == {13, 14}
+    assert out.result["failed_packages"] == [{"package_type": "container", "name": "public-app", "msg": public["msg"]}]
+    assert out.result["msg"].startswith("deleted 6 versions of 3 packages (0 whole packages); 1 packages failed: container public-app: GitHub refused")
+    # What was deleted, including in the failed package, is in the report so that it can be restored.
+    assert sorted(v["id"] for p in out.result["report"]["packages"] for v in p["versions"]) == [11, 12, 21, 22, 23, 32]
+    assert any("container public-app: GitHub refused to delete 1 version(s)" in w for w in warnings)
+
+
+def test_a_missing_scope_fails_every_package_with_one_write_each(gh: FakeGitHub) -> None:
+    gh.scopes = "read:packages"
+    out = run({"packages": PACKAGES, "policy": {"versions": ["*"], "keep_latest": 1}})
+    assert out.failed
+    assert [p["failed"] for p in out.result["packages"]] == [True, True]
+    assert all(p["missing_scopes"] == ["delete:packages"] for p in out.result["packages"])
+    assert len(gh.writes()) == 2
+    assert out.result["report"]["packages"] == []
+    assert "container team/app: DELETE /orgs/acme/packages/container/team%2Fapp/versions/" in out.result["msg"]
+
+
+def test_a_missing_package_is_already_clean(gh: FakeGitHub) -> None:
+    out = run({"packages": [{"package_type": "npm", "name": "gone"}], "policy": {"versions": ["*"]}})
+    assert not out.failed and not out.result["changed"]
+    assert out.result["packages"][0]["package_found"] is False and not out.result["packages"][0]["failed"]
+
+
+def test_the_whole_package_goes_when_asked_and_the_report_says_so(gh: FakeGitHub) -> None:
+    out = run({"packages": [{"package_type": "npm", "name": "web-ui", "id": 7}], "policy": {"versions": ["*"]},
+               "delete_package_when_empty": True})
+    assert not out.failed
+    assert gh.writes() == ["DELETE /orgs/acme/packages/npm/web-ui"]
+    entry = out.result["report"]["packages"][0]
+    assert entry["package_deleted"] is True and entry["id"] == 7 and len(entry["versions"]) == 4
+    assert out.result["msg"] == "deleted 4 versions of 1 packages (1 whole packages); 0 packages failed"
+
+
+def test_the_last_tagged_version_is_kept_per_package(gh: FakeGitHub) -> None:
+    out = run({"packages": [{"package_type": "container", "name": "team/app", "untagged": False}], "policy": {"versions": ["*"]}})
+    assert not out.failed
+    outcomes = {v["id"]: v["outcome"] for v in out.result["packages"][0]["versions"]}
+    assert outcomes == {11: "deleted", 12: "deleted", 13: "deleted", 14: "kept"}
