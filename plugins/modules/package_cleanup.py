@@ -10,8 +10,8 @@ module: package_cleanup
 short_description: Apply retention rules to many GitHub packages of one owner in one task
 version_added: 0.1.0
 description:
-  - Deletes, package after package, exactly the versions that M(ghpkgs.registry.package_version) with O(state=absent) would delete:
-    each package is listed once, planned from that one listing, and acted on with the same rules, protections and outcomes.
+  - Deletes, package after package, exactly the versions that M(ghpkgs.registry.package_version) with O(state=absent) would delete.
+    Each package is listed once, planned from that one listing, and acted on with the same rules, protections and outcomes.
   - Packages are worked on in parallel, at most O(max_concurrency) requests in flight through one paced client, so one task
     cleans up hundreds of packages without the overhead of one task per package.
   - A package that fails (a missing permission, an error from GitHub) is reported with RV(packages[].failed) and
@@ -21,7 +21,7 @@ description:
     the package's other versions are still deleted. Add such versions to O(policy.exclude) to silence it.
   - Returns a cleanup report (RV(report)) that M(ghpkgs.registry.package_restore) reads back with O(ghpkgs.registry.package_restore#module:from_report)
     to undo the cleanup within GitHub's 30 days. The C(ghpkgs.registry.org_cleanup) role writes it to a file.
-  - Check mode is a dry run: the same listings, the same plan, and no write request.
+  - Check mode is a dry run, with the same listings and the same plan, and no write request.
 author:
   - ghpkgs.registry contributors (@ghpkgs)
 extends_documentation_fragment:
@@ -61,35 +61,35 @@ options:
             this package from a new one that took its name.
         type: int
       version_ids:
-        description: Selector, see M(ghpkgs.registry.package_version#module:version_ids).
+        description: Selector, see O(ghpkgs.registry.package_version#module:version_ids).
         type: list
         elements: int
       versions:
-        description: Selector, see M(ghpkgs.registry.package_version#module:versions).
+        description: Selector, see O(ghpkgs.registry.package_version#module:versions).
         type: list
         elements: str
       tags:
-        description: Selector, see M(ghpkgs.registry.package_version#module:tags).
+        description: Selector, see O(ghpkgs.registry.package_version#module:tags).
         type: list
         elements: str
       untagged:
-        description: Selector, see M(ghpkgs.registry.package_version#module:untagged).
+        description: Selector, see O(ghpkgs.registry.package_version#module:untagged).
         type: bool
       older_than:
-        description: Selector, see M(ghpkgs.registry.package_version#module:older_than).
+        description: Selector, see O(ghpkgs.registry.package_version#module:older_than).
         type: str
       prerelease:
-        description: Selector, see M(ghpkgs.registry.package_version#module:prerelease).
+        description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
       exclude:
-        description: Protection, see M(ghpkgs.registry.package_version#module:exclude).
+        description: Protection, see O(ghpkgs.registry.package_version#module:exclude).
         type: list
         elements: str
       keep_latest:
-        description: Protection, see M(ghpkgs.registry.package_version#module:keep_latest).
+        description: Protection, see O(ghpkgs.registry.package_version#module:keep_latest).
         type: int
       max_versions:
-        description: Protection, see M(ghpkgs.registry.package_version#module:max_versions).
+        description: Protection, see O(ghpkgs.registry.package_version#module:max_versions).
         type: int
       delete_package_when_empty:
         description: Overrides O(delete_package_when_empty) for this package.
@@ -102,40 +102,40 @@ options:
     default: {}
     suboptions:
       version_ids:
-        description: Selector, see M(ghpkgs.registry.package_version#module:version_ids).
+        description: Selector, see O(ghpkgs.registry.package_version#module:version_ids).
         type: list
         elements: int
       versions:
-        description: Selector, see M(ghpkgs.registry.package_version#module:versions).
+        description: Selector, see O(ghpkgs.registry.package_version#module:versions).
         type: list
         elements: str
       tags:
-        description: Selector, see M(ghpkgs.registry.package_version#module:tags).
+        description: Selector, see O(ghpkgs.registry.package_version#module:tags).
         type: list
         elements: str
       untagged:
-        description: Selector, see M(ghpkgs.registry.package_version#module:untagged).
+        description: Selector, see O(ghpkgs.registry.package_version#module:untagged).
         type: bool
       older_than:
-        description: Selector, see M(ghpkgs.registry.package_version#module:older_than).
+        description: Selector, see O(ghpkgs.registry.package_version#module:older_than).
         type: str
       prerelease:
-        description: Selector, see M(ghpkgs.registry.package_version#module:prerelease).
+        description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
       exclude:
-        description: Protection, see M(ghpkgs.registry.package_version#module:exclude).
+        description: Protection, see O(ghpkgs.registry.package_version#module:exclude).
         type: list
         elements: str
       keep_latest:
-        description: Protection, see M(ghpkgs.registry.package_version#module:keep_latest).
+        description: Protection, see O(ghpkgs.registry.package_version#module:keep_latest).
         type: int
       max_versions:
-        description: Protection, see M(ghpkgs.registry.package_version#module:max_versions).
+        description: Protection, see O(ghpkgs.registry.package_version#module:max_versions).
         type: int
   delete_package_when_empty:
     description:
       - Whether a package whose selected versions are all its active versions is deleted whole,
-        see M(ghpkgs.registry.package_version#module:delete_package_when_empty).
+        see O(ghpkgs.registry.package_version#module:delete_package_when_empty).
     type: bool
     default: false
   state:
@@ -232,8 +232,8 @@ packages:
       returned: always
       sample: true
     versions:
-      description: Every version that satisfies the selectors with its RV(packages[].versions[].outcome) and reason,
-        as in M(ghpkgs.registry.package_version#module:versions).
+      description: Every version that satisfies the selectors with its C(outcome) and C(reason),
+        as in RV(ghpkgs.registry.package_version#module:versions).
       type: list
       elements: dict
       returned: always
@@ -285,7 +285,7 @@ failed_packages:
       msg: "DELETE /orgs/acme/packages/container/public-app/versions/7: 403 token lacks scopes: delete:packages"
 report:
   description:
-    - The cleanup report in the format M(ghpkgs.registry.package_restore) reads (C(docs/cleanup-report.md)): the owner,
+    - The cleanup report in the format M(ghpkgs.registry.package_restore) reads (C(docs/cleanup-report.md)). It holds the owner,
       the API URL, and for every package with deletions the deleted versions (id, name, tags, dates) and whether the whole
       package was deleted.
     - In check mode C(dry_run) is V(true) and the versions are those that would be deleted; such a report cannot be restored.
@@ -537,7 +537,8 @@ def main() -> None:
     def work() -> dict[str, t.Any]:
         result = Cleanup(module, validate(module.params)).run()
         if result["failed_packages"]:
-            module.fail(result.pop("msg"), **result)
+            details = {key: value for key, value in result.items() if key != "msg"}
+            module.fail(result["msg"], **details)
         return result
 
     module.run(work)
