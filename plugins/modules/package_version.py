@@ -16,6 +16,7 @@ description:
     even when versions are pushed or deleted by someone else during the run.
   - Check mode makes the same plan from the same listing and sends no write request.
   - Requests are one listing page per 100 versions plus one request per change, paced by the client (see O(points_per_minute)).
+    In diff mode, O(state=present) also lists the active versions once, to show them before and after.
 author:
   - ghpkgs.registry contributors (@ghpkgs)
 extends_documentation_fragment:
