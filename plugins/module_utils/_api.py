@@ -262,7 +262,8 @@ class GitHubPackagesClient:
             raise InsecureTransport(
                 "refusing to send the token over plain http:// to %s; use https:// (plain http is only allowed to loopback test servers)" % parts.hostname
             )
-        self.ghes = self.api_url.lower() != GITHUB_API_URL if ghes is None else bool(ghes)
+        # GitHub Enterprise Server serves the API under /api/v3; api.github.com and GHE.com (api.SUBDOMAIN.ghe.com) do not.
+        self.ghes = self._base_path.lower().endswith("/api/v3") if ghes is None else bool(ghes)
         self._tokens_url = "https://github.com/settings/tokens" if not self.ghes else "%s://%s/settings/tokens" % (parts.scheme, parts.netloc)
 
         self.validate_certs = validate_certs

@@ -100,6 +100,9 @@ def test_bad_tokens_are_rejected_without_echoing_them(token: str) -> None:
     ("https://api.github.com", False, "https://api.github.com"),
     ("https://api.github.com/", False, "https://api.github.com"),
     ("https://ghe.example.com/api/v3/", True, "https://ghe.example.com/api/v3"),
+    ("https://api.acme.ghe.com", False, "https://api.acme.ghe.com"),
+    ("http://127.0.0.1:8080", False, "http://127.0.0.1:8080"),
+    ("http://127.0.0.1:8080/api/v3", True, "http://127.0.0.1:8080/api/v3"),
 ])
 def test_base_url_and_ghes_detection(url: str, ghes: bool, base: str) -> None:
     client = GitHubPackagesClient(TOKEN, url)
