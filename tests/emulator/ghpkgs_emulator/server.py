@@ -22,7 +22,7 @@ DOCS = "https://docs.github.com/rest"
 PACKAGES_DOCS = "https://docs.github.com/rest/packages/packages"
 MEDIA_TYPE = "github.v3; format=json"
 GRANULAR_TYPES = {"container", "npm", "rubygems", "nuget"}  # types with granular (non-repo) permissions on github.com
-REPO_SCOPED = {"dotcom": {"maven", "docker"}, "ghes": {"maven", "npm", "rubygems", "nuget", "docker"}}
+REPO_SCOPED = {"dotcom": {"maven"}, "ghes": {"maven", "npm", "rubygems", "nuget", "docker"}}
 MSG_SSO = ("Resource protected by organization SAML enforcement. "
            "You must grant your Personal Access token access to this organization.")
 MSG_SECONDARY = ("You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
