@@ -13,7 +13,8 @@ CORE_OLD := 2.19
 CORE_NEW := 2.21
 OLD := $(VENV)/core-$(CORE_OLD)
 NEW := $(VENV)/core-$(CORE_NEW)
-TREE := .cache/tree
+# Outside the checkout: inside it, ansible-test would list files through the checkout's git and see none of the tree.
+TREE := $(or $(TMPDIR),/tmp)/ghpkgs-registry-tree-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-10)
 COLL := $(TREE)/ansible_collections/ghpkgs/registry
 PYTEST_ARGS ?= -q
 
@@ -42,7 +43,8 @@ tree: $(OLD)/.ok
 	rm -rf $(TREE) build && mkdir -p build $(TREE)
 	$(OLD)/bin/ansible-galaxy collection build --output-path build . >/dev/null
 	$(OLD)/bin/ansible-galaxy collection install --force -p $(TREE) build/ghpkgs-registry-*.tar.gz >/dev/null
-	@echo "collection tree: $(COLL)"
+	mkdir -p .cache && ln -sfn $(TREE) .cache/tree
+	@echo "collection tree: $(COLL) (also reachable as .cache/tree)"
 
 # ansible-test --venv bootstraps pip with a script it downloads from a host we cannot reach: cache a stand-in.
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
