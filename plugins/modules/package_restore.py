@@ -14,10 +14,10 @@ description:
   - GitHub keeps deleted packages and versions for 30 days, and restores one only while its name is not used again.
   - Works in two steps, first a plan from GitHub's listings (one listing of deleted versions and one of active versions per package),
     then the restores. In check mode only the plan is made and no write request is sent.
-  - Something that is already active is reported as RV(items[].outcome=already_present) and changes nothing,
+  - Something that is already active is reported as RV(restores[].outcome=already_present) and changes nothing,
     so running the same task twice is safe.
   - An item that cannot be restored (deleted more than 30 days ago, name taken again) is reported as
-    RV(items[].outcome=failed) with the reason and what to do; the other items are still restored, and the task fails at the end,
+    RV(restores[].outcome=failed) with the reason and what to do; the other items are still restored, and the task fails at the end,
     with every item in the result.
 author:
   - ghpkgs.registry contributors (@ghpkgs)
@@ -29,7 +29,7 @@ attributes:
     support: full
     details:
       - GitHub cannot list deleted packages, so when a whole package must be restored, check mode predicts
-        RV(items[].outcome=restored) and says in RV(items[].reason) that only the restore itself tells whether GitHub still has it.
+        RV(restores[].outcome=restored) and says in RV(restores[].reason) that only the restore itself tells whether GitHub still has it.
         The versions of such a package are predicted the same way, since they cannot be listed before the package is restored.
   diff_mode:
     support: none
@@ -56,7 +56,7 @@ options:
   version_ids:
     description:
       - Deleted versions with these ids.
-      - An id that is active already is RV(items[].outcome=already_present); an id that is neither deleted nor active fails.
+      - An id that is active already is RV(restores[].outcome=already_present); an id that is neither deleted nor active fails.
     type: list
     elements: int
   versions:
@@ -132,7 +132,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-items:
+restores:
   description:
     - Every package and version considered, with its outcome, packages before their versions.
   returned: always
@@ -524,9 +524,9 @@ def main() -> None:
             restorer.run(targets)
         except GitHubAPIError as error:
             numbers = counts(restorer.items)
-            module.fail_from_error(error, changed=numbers[RESTORED] > 0, items=restorer.items, counts=numbers)
+            module.fail_from_error(error, changed=numbers[RESTORED] > 0, restores=restorer.items, counts=numbers)
         numbers = counts(restorer.items)
-        result = {"changed": numbers[RESTORED] > 0, "items": restorer.items, "counts": numbers}
+        result = {"changed": numbers[RESTORED] > 0, "restores": restorer.items, "counts": numbers}
         if numbers[FAILED]:
             module.fail("%s: %s" % (summary(numbers, module.check_mode), _first_failure(restorer.items)), **result)
         result["msg"] = summary(numbers, module.check_mode)
@@ -540,7 +540,7 @@ def _first_failure(items: t.Sequence[t.Mapping[str, t.Any]]) -> str:
     what = "%s %s" % (item["package_type"], item["package"])
     if item["version_id"] is not None:
         what += " version %s" % item["version_id"]
-    return "%s: %s (see items for all)" % (what, item["reason"])
+    return "%s: %s (see restores for all)" % (what, item["reason"])
 
 
 if __name__ == "__main__":

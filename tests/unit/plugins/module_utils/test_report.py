@@ -62,8 +62,9 @@ def test_parses_a_valid_report_into_typed_objects() -> None:
     assert report == Report(
         generated_at="2026-11-22T03:00:00Z", api_url="https://api.github.com", owner="acme", owner_type="org", dry_run=False,
         packages=(
-            ReportPackage("container", "team/app", False, (ReportVersion(123, "sha256:abc", ("v1",), "2026-01-01T00:00:00Z",
-                                                                          "2026-01-02T00:00:00Z", "2026-11-22T02:59:00Z"),)),
+            ReportPackage("container", "team/app", False, (
+                ReportVersion(123, "sha256:abc", ("v1",), "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-11-22T02:59:00Z"),
+            )),
             ReportPackage("npm", "left-pad", True, (), id=77),
         ),
     )

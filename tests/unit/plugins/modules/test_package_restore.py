@@ -186,7 +186,7 @@ def run(args: t.Dict[str, t.Any], check_mode: bool = False) -> Exited:
 
 
 def outcomes(result: t.Dict[str, t.Any]) -> t.Dict[t.Any, str]:
-    return {(item["package"], item["version_id"]): item["outcome"] for item in result["items"]}
+    return {(item["package"], item["version_id"]): item["outcome"] for item in result["restores"]}
 
 
 def app(gh: FakeGitHub) -> FakePackage:
@@ -216,7 +216,7 @@ def test_restores_the_given_version_ids_only(gh: FakeGitHub) -> None:
     assert sorted(restore_posts(gh)) == ["POST /orgs/octo-org/packages/container/team%2Fapp/versions/3/restore",
                                          "POST /orgs/octo-org/packages/container/team%2Fapp/versions/4/restore"]
     assert gh.find("container", "team/app").versions[3].get("deleted_at") is None
-    item = next(i for i in result["items"] if i["version_id"] == 3)
+    item = next(i for i in result["restores"] if i["version_id"] == 3)
     assert item == {"package_type": "container", "package": "team/app", "version_id": 3, "version": "sha256:ccc3", "tags": ["v1.1.0"],
                     "deleted_at": "2026-11-22T01:00:00Z", "outcome": "restored", "reason": None}
 
@@ -237,7 +237,7 @@ def test_check_mode_predicts_the_real_run_exactly_without_writing(gh: FakeGitHub
     predicted = run(args, check_mode=True)
     assert gh.writes == []
     real = run(args)
-    assert predicted.failed == real.failed is True  # version 6 cannot come back while 2 holds its name
+    assert predicted.failed and real.failed  # version 6 cannot come back while 2 holds its name
     assert outcomes(predicted.result) == outcomes(real.result)
     assert predicted.result["counts"] == real.result["counts"] == {"restored": 2, "already_present": 2, "failed": 1}
     assert "would restore 2" in predicted.result["msg"]
@@ -248,7 +248,7 @@ def test_a_name_taken_again_is_predicted_and_not_attempted(gh: FakeGitHub) -> No
     exited = run({"package_type": "container", "name": "team/app", "version_ids": [6, 3]})
     assert exited.failed
     assert outcomes(exited.result) == {("team/app", 6): "failed", ("team/app", 3): "restored"}
-    failed = next(i for i in exited.result["items"] if i["version_id"] == 6)
+    failed = next(i for i in exited.result["restores"] if i["version_id"] == 6)
     assert "same name exists again (id 2)" in failed["reason"] and "delete that one first" in failed["reason"]
     assert "versions/6/restore" not in " ".join(gh.writes)
     assert "team/app version 6" in exited.result["msg"]
@@ -258,10 +258,10 @@ def test_tags_glob_and_deleted_after_duration_are_anded(gh: FakeGitHub) -> None:
     app(gh)
     # 3 (v1.1.0, 2 h ago) matches both; 5 (v0.9.0) matches the tag but was deleted long ago; 4 has no tag.
     result = run({"package_type": "container", "name": "team/app", "tags": ["v*"], "deleted_after": "3h"}).result
-    restored = [i["version_id"] for i in result["items"] if i["outcome"] == "restored"]
+    restored = [i["version_id"] for i in result["restores"] if i["outcome"] == "restored"]
     assert restored == [3]
     # Active versions that match the identity selectors are reported as already present.
-    assert sorted(i["version_id"] for i in result["items"] if i["outcome"] == "already_present") == [1, 2]
+    assert sorted(i["version_id"] for i in result["restores"] if i["outcome"] == "already_present") == [1, 2]
 
 
 def test_deleted_after_alone_does_not_list_active_versions(gh: FakeGitHub) -> None:
@@ -275,7 +275,7 @@ def test_an_expired_version_fails_with_the_30_day_reason_and_the_rest_is_restore
     exited = run({"package_type": "container", "name": "team/app", "version_ids": [5, 4, 999]})
     assert exited.failed
     assert outcomes(exited.result) == {("team/app", 5): "failed", ("team/app", 4): "restored", ("team/app", 999): "failed"}
-    reasons = {i["version_id"]: i["reason"] for i in exited.result["items"]}
+    reasons = {i["version_id"]: i["reason"] for i in exited.result["restores"]}
     assert "GitHub answered 404" in reasons[5] and "30 days" in reasons[5] and "publish it again" in reasons[5]
     assert "not among the package's deleted or active versions" in reasons[999]
     assert exited.result["counts"] == {"restored": 1, "already_present": 0, "failed": 2}
@@ -290,7 +290,7 @@ def test_a_child_restored_along_with_its_index_counts_as_restored(gh: FakeGitHub
     ]))
     result = run({"package_type": "container", "name": "multi", "version_ids": [10, 11], "max_concurrency": 1}).result
     assert outcomes(result) == {("multi", 10): "restored", ("multi", 11): "restored"}
-    child = next(i for i in result["items"] if i["version_id"] == 11)
+    child = next(i for i in result["restores"] if i["version_id"] == 11)
     assert "multi-arch index" in child["reason"]
 
 
@@ -298,7 +298,7 @@ def test_a_version_selector_on_a_deleted_package_says_to_restore_the_package_fir
     gh.add(FakePackage("npm", "gone", 8, [version(20, "1.0.0", deleted_at="2026-11-22T00:00:00Z")], deleted_at="2026-11-22T00:00:00Z"))
     exited = run({"package_type": "npm", "name": "gone", "versions": ["1.*"]})
     assert exited.failed
-    assert "without version selectors" in exited.result["items"][0]["reason"]
+    assert "without version selectors" in exited.result["restores"][0]["reason"]
     assert gh.writes == []
 
 
@@ -340,14 +340,14 @@ def test_check_mode_predicts_a_package_restore_with_a_note_and_no_write(gh: Fake
     result = run({"package_type": "npm", "name": "lib"}, check_mode=True).result
     assert result["changed"] is True
     assert outcomes(result) == {("lib", None): "restored"}
-    assert "only the restore itself tells" in result["items"][0]["reason"]
+    assert "only the restore itself tells" in result["restores"][0]["reason"]
     assert gh.writes == []
 
 
 def test_a_package_gone_for_good_fails_saying_why_and_what_to_do(gh: FakeGitHub) -> None:
     exited = run({"package_type": "npm", "name": "never"})
     assert exited.failed
-    reason = exited.result["items"][0]["reason"]
+    reason = exited.result["restores"][0]["reason"]
     assert "GitHub answered 404" in reason and "30 days" in reason and "publish it again" in reason
     assert exited.result["changed"] is False
 
@@ -386,7 +386,7 @@ def test_report_restores_packages_before_their_versions_and_carries_on_after_a_f
     posts = restore_posts(gh)
     assert posts[0] == "POST /orgs/octo-org/packages/npm/lib/restore"
     assert posts[1] == "POST /orgs/octo-org/packages/npm/lib/versions/40/restore"
-    lib_items = {i["version_id"]: i["reason"] for i in exited.result["items"] if i["package"] == "lib"}
+    lib_items = {i["version_id"]: i["reason"] for i in exited.result["restores"] if i["package"] == "lib"}
     assert lib_items[41] == "restored along with its package"
     assert exited.result["counts"] == {"restored": 4, "already_present": 1, "failed": 3}
     assert exited.result["changed"] is True
@@ -398,7 +398,7 @@ def test_report_check_mode_predicts_versions_of_a_deleted_package(gh: FakeGitHub
     path = report_file(tmp_path, [{"package_type": "npm", "name": "lib", "package_deleted": True, "versions": [rv(40, "1.0.0")]}])
     result = run({"from_report": path}, check_mode=True).result
     assert outcomes(result) == {("lib", None): "restored", ("lib", 40): "restored"}
-    assert "once it is restored" in result["items"][1]["reason"]
+    assert "once it is restored" in result["restores"][1]["reason"]
     assert gh.writes == []
 
 
@@ -408,7 +408,7 @@ def test_report_package_whose_name_was_taken_again_is_not_attempted(gh: FakeGitH
     exited = run({"from_report": path})
     assert exited.failed
     assert outcomes(exited.result) == {("lib", None): "failed", ("lib", 40): "failed"}
-    assert "in use by an active package again (id 77; the deleted one had id 30)" in exited.result["items"][0]["reason"]
+    assert "in use by an active package again (id 77; the deleted one had id 30)" in exited.result["restores"][0]["reason"]
     assert gh.writes == []
 
 
