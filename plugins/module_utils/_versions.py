@@ -6,6 +6,10 @@
 
     run = PackageVersions(context, now=utcnow)   # context: a GitHubPackagesModule, or anything with the same members
     result = run.run()                           # the package_version result; errors go through context.fail*()
+
+For container packages (state absent) the plan is graph-aware (see _oci): context.params may carry registry_url
+(None: derived from api_url) and manifest_graph (default true); a context may also offer a shared RegistryClient
+as context.registry, otherwise each run makes its own.
 """
 
 from __future__ import annotations
@@ -15,8 +19,17 @@ import typing as t
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner, RegistryClient, repository_name
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound
+from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
+    ImageGraph,
+    Manifest,
+    ManifestUnreadable,
+    cosign_subjects,
+    default_registry_url,
+    describe,
+    parse_manifest,
+)
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import (
     ACT,
     KEEP,
@@ -39,6 +52,13 @@ POLICY_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
     "keep_latest": {"type": "int"},
     "max_versions": {"type": "int"},
 }
+
+# The options of the image graph (container packages), as argument spec entries.
+GRAPH_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
+    "registry_url": {"type": "str"},
+    "manifest_graph": {"type": "bool", "default": True},
+}
+GRAPH_FAILED = "not deleted: the image graph of the package could not be read, so nothing in it is deleted"
 
 
 class ModuleContext(t.Protocol):
@@ -87,7 +107,28 @@ def build_policy(params: dict[str, t.Any]) -> Policy:
         )
     if params["state"] == "present" and params["delete_package_when_empty"]:
         raise ValueError("delete_package_when_empty: only applies to state=absent; remove it to restore versions")
+    registry_url(params)
     return policy
+
+
+def registry_url(params: t.Mapping[str, t.Any]) -> t.Optional[str]:
+    """The registry to read container manifests from: registry_url, else the one of api_url; None when the graph is not used.
+
+    ValueError (naming the option and the fix) when the graph is needed and no registry can be told.
+    """
+    if params["package_type"] != "container" or params["state"] != "absent" or not params.get("manifest_graph", True):
+        return None
+    given = params.get("registry_url")
+    if given:
+        return given
+    derived = default_registry_url(params["api_url"])
+    if derived is None:
+        raise ValueError(
+            f"registry_url: cannot be derived from api_url {params['api_url']!r}; give the container registry (https://ghcr.io, "
+            "or https://containers.HOST for GitHub Enterprise Server), or set manifest_graph: false if the package has no "
+            "multi-arch images, attestations or signatures"
+        )
+    return derived
 
 
 def last_version_protection(versions: list[Version], decisions: list[Decision], package_type: str,
@@ -111,6 +152,8 @@ def last_version_protection(versions: list[Version], decisions: list[Decision], 
         return {}, True
     if covers_tagged:
         candidates = [v for v in acting if v.tags]
+        # Keep an image rather than a signature: the graph then keeps the image's signatures too.
+        candidates = [v for v in candidates if not cosign_subjects(v)] or candidates
         reason = "the last tagged version of the package: GitHub refuses to delete it"
         if delete_package_when_empty:
             others = len(versions) - len(acting_ids)
@@ -151,6 +194,7 @@ class PackageVersions:
         self.executor = executor
         self.params = module.params
         self.policy = build_policy(self.params)
+        self.registry_url = registry_url(self.params)
         self.absent = self.params["state"] == "absent"
         self.package_type: str = self.params["package_type"]
         self.name: str = self.params["name"]
@@ -159,8 +203,20 @@ class PackageVersions:
         self.error: t.Optional[GitHubAPIError] = None
         self.refusals: dict[str, list[int]] = {}
         self.lock = threading.Lock()
+        self.graph: t.Optional[ImageGraph] = None
+        self.cascade: dict[int, str] = {}
+        self.parents: dict[int, t.FrozenSet[int]] = {}
+        self.manifest_reads = 0
+        self._registry: t.Optional[RegistryClient] = None
 
     def run(self) -> dict[str, t.Any]:
+        try:
+            return self._run()
+        finally:
+            if self._registry is not None:
+                self._registry.close()
+
+    def _run(self) -> dict[str, t.Any]:
         client, owner = self.module.client, self.module.owner
         listing = client.list_versions(owner, self.package_type, self.name, "active" if self.absent else "deleted")
         try:
@@ -171,16 +227,20 @@ class PackageVersions:
             details = {k: v for k, v in error.to_dict().items() if k != "msg"}
             self.module.fail(f"{error}; if the whole package was deleted, restore it first with ghpkgs.registry.package_restore", **details)
         now = self.now()
-        decisions = plan(listed, self.policy, now)
         delete_package = False
         if self.absent:
-            protected, delete_package = last_version_protection(listed, decisions, self.package_type, self.params["delete_package_when_empty"])
-            if protected:
-                decisions = plan(listed, self.policy, now, protected)
+            if self.registry_url is not None:
+                self.graph = ImageGraph(listed, self.read_manifests)
+            try:
+                decisions, delete_package = self.plan_deletions(listed, now, allow_package_delete=True)
+            except ManifestUnreadable as error:
+                self.graph_failed(listed, now, error)
+        else:
+            decisions = plan(listed, self.policy, now)
         acting = [d.version for d in decisions if d.action == ACT]
         if self.module.check_mode:
             outcome = "would_delete" if self.absent else "would_restore"
-            self.outcomes.update((v.id, (outcome, None)) for v in acting)
+            self.outcomes.update((v.id, (outcome, self.cascade.get(v.id))) for v in acting)
             self.package_deleted = delete_package
         else:
             if delete_package:
@@ -195,6 +255,98 @@ class PackageVersions:
             self.module.fail_from_error(self.error, **result)
         return result
 
+    def plan_deletions(self, listed: list[Version], now: datetime, allow_package_delete: bool) -> tuple[list[Decision], bool]:
+        """The deletion plan: the retention rules, then GitHub's last-version rules and (containers) the image graph, until
+        neither adds a protection. Returns the decisions (versions deleted with an index or image added, as ACT) and
+        whether to delete the whole package instead."""
+        protected: dict[int, str] = {}
+        while True:
+            decisions = plan(listed, self.policy, now, protected)
+            self.cascade, self.parents = {}, {}
+            extra: list[Decision] = []
+            acting = {d.version.id for d in decisions if d.action == ACT}
+            if self.graph is not None and acting:
+                pinned = {d.version.id for d in decisions if d.action == KEEP} | set(protected)
+                graph_plan = self.graph.plan(acting, pinned)
+                self.manifest_reads = self.graph.reads
+                if graph_plan.keep:
+                    protected.update(graph_plan.keep)
+                    continue
+                self.cascade, self.parents = graph_plan.cascade, graph_plan.parents
+                extra = [Decision(self.graph.versions[i], ACT) for i in graph_plan.cascade]
+            whole = sorted(decisions + extra, key=lambda d: order(d.version))
+            last, delete_package = last_version_protection(listed, whole, self.package_type,
+                                                           allow_package_delete and self.params["delete_package_when_empty"])
+            new = {i: why for i, why in last.items() if i not in protected}
+            if not new:
+                return whole, delete_package
+            protected.update(new)
+
+    def read_manifests(self, digests: list[str]) -> dict[str, Manifest]:
+        """Read manifests in parallel (max_concurrency); the first failure stops the others and raises ManifestUnreadable."""
+        registry = self.registry()
+        owner = self.module.owner
+        login = owner.login if owner.login is not None else self.module.client.get_authenticated_user()["login"]
+        try:
+            repository = repository_name(login, self.name)
+        except ValueError as error:
+            raise ManifestUnreadable(digests[0], str(error)) from None
+        stop = threading.Event()
+
+        def read(digest: str) -> t.Optional[Manifest]:
+            if stop.is_set():
+                return None
+            try:
+                served = registry.get_manifest(repository, digest)
+                return parse_manifest(digest, served.body, served.content_type)
+            except (GitHubAPIError, ValueError) as error:
+                stop.set()
+                raise ManifestUnreadable(digest, str(error)) from None
+
+        with ThreadPoolExecutor(max_workers=self.params["max_concurrency"]) as pool:
+            futures = [(digest, pool.submit(read, digest)) for digest in digests]
+            found, errors = {}, []
+            for digest, future in futures:
+                try:
+                    manifest = future.result()
+                except ManifestUnreadable as error:
+                    errors.append(error)
+                else:
+                    if manifest is not None:
+                        found[digest] = manifest
+        if errors:
+            raise errors[0]
+        return found
+
+    def registry(self) -> RegistryClient:
+        """The context's shared registry client if it has one, else one made (once) from the module's options."""
+        shared = getattr(self.module, "registry", None)
+        if shared is not None:
+            return t.cast(RegistryClient, shared)
+        with self.lock:
+            if self._registry is None:
+                p = self.params
+                self._registry = RegistryClient(
+                    p["token"], t.cast(str, self.registry_url), validate_certs=p["validate_certs"], timeout=p["timeout"],
+                    max_retries=p["max_retries"], rate_limit_wait=p["rate_limit_wait"], max_concurrency=p["max_concurrency"],
+                )
+            return self._registry
+
+    def graph_failed(self, listed: list[Version], now: datetime, error: ManifestUnreadable) -> t.NoReturn:
+        """Fail closed: nothing of the package is deleted; the result shows what the rules had selected."""
+        self.manifest_reads = self.graph.reads if self.graph is not None else 0
+        decisions = plan(listed, self.policy, now)
+        self.outcomes.update((d.version.id, ("skipped", GRAPH_FAILED)) for d in decisions if d.action == ACT)
+        result = {key: value for key, value in self.result(decisions, listed).items() if key != "msg"}
+        version = next((v for v in listed if v.name == error.digest), None)
+        where = describe(version) if version is not None else error.digest
+        self.module.fail(
+            f"{self.name}: nothing was deleted, because the manifest of {where} could not be read and without it the plan could "
+            f"break a kept image: {error.why}. Fix access to the registry ({self.registry_url}) and run again; manifest_graph: false "
+            "skips the graph for packages without multi-arch images, attestations or signatures",
+            **result,
+        )
+
     def delete_package(self, listed: list[Version], decisions: list[Decision], acting: list[Version],
                        now: datetime) -> tuple[list[Decision], list[Version]]:
         """Delete the whole package; if GitHub refuses (5,000 downloads), keep the last version and delete the others one by one."""
@@ -205,9 +357,14 @@ class PackageVersions:
             return decisions, []
         except InvalidRequest as error:
             self.module.warn(f"GitHub refused to delete the package {self.name}, so its last version is kept: {error.message}")
-            protected, dummy = last_version_protection(listed, decisions, self.package_type, False)
-            protected = {i: f"{why}; GitHub refused to delete the package: {error.message}" for i, why in protected.items()}
-            decisions = plan(listed, self.policy, now, protected)
+            try:
+                replanned, dummy = self.plan_deletions(listed, now, allow_package_delete=False)
+            except ManifestUnreadable as unreadable:
+                self.graph_failed(listed, now, unreadable)
+            acted = {v.id for v in acting}
+            decisions = [Decision(d.version, KEEP, f"{d.reason}; GitHub refused to delete the package: {error.message}")
+                         if d.action == KEEP and d.version.id in acted and t.cast(str, d.reason).startswith("the last ") else d
+                         for d in replanned]
             return decisions, [d.version for d in decisions if d.action == ACT]
         self.outcomes.update((v.id, ("deleted", None)) for v in acting)
         self.package_deleted = True
@@ -216,18 +373,43 @@ class PackageVersions:
     def act(self, acting: list[Version]) -> None:
         """Delete or restore each version: the first alone, so that a missing scope stops the run after one request, then in parallel.
 
+        With an image graph, versions go in levels: an index before its entries, an image before its signatures; a version
+        whose parent was not deleted is skipped, so that no kept tag ever points at a missing manifest.
         Once a request fails for a reason other than GitHub's per-version rules, no further request starts.
         """
         if not acting:
             return
+        by_id = {v.id: v for v in acting}
+        levels = [[by_id[i] for i in level if i in by_id] for level in ImageGraph.levels(self.parents)] if self.parents else []
+        done = {i for level in levels for i in (v.id for v in level)}
+        levels.insert(0, [v for v in acting if v.id not in done])
         stop = threading.Event()
-        errors = [self.act_one(acting[0], stop)]
-        if errors[0] is None and self.executor is not None:
-            errors.extend(self.executor.map(lambda v: self.act_one(v, stop), acting[1:]))
-        elif errors[0] is None:
-            with ThreadPoolExecutor(max_workers=self.params["max_concurrency"]) as pool:
-                errors.extend(pool.map(lambda v: self.act_one(v, stop), acting[1:]))
+        errors: list[t.Optional[GitHubAPIError]] = []
+        for level in levels:
+            runnable = [v for v in level if self.parents_done(v)]
+            if not runnable or stop.is_set():
+                continue
+            if not errors:
+                errors.append(self.act_one(runnable[0], stop))
+                runnable = runnable[1:] if errors[0] is None else []
+            if self.executor is not None:
+                errors.extend(self.executor.map(lambda v: self.act_one(v, stop), runnable))
+            elif runnable:
+                with ThreadPoolExecutor(max_workers=self.params["max_concurrency"]) as pool:
+                    errors.extend(pool.map(lambda v: self.act_one(v, stop), runnable))
         self.error = next((e for e in errors if e is not None), None)
+
+    def parents_done(self, version: Version) -> bool:
+        """True when every version to delete before this one is gone; otherwise record why this one is skipped."""
+        for parent in sorted(self.parents.get(version.id, ())):
+            outcome = self.outcomes.get(parent, ("skipped", NOT_ATTEMPTED))
+            if outcome[0] not in ("deleted", "already_absent"):
+                if outcome[1] != NOT_ATTEMPTED:
+                    versions = t.cast(ImageGraph, self.graph).versions
+                    self.outcomes[version.id] = ("skipped", f"not deleted because {describe(versions[parent])}, which it belongs to, "
+                                                            f"was not deleted: {outcome[1]}")
+                return False
+        return True
 
     def act_one(self, version: Version, stop: threading.Event) -> t.Optional[GitHubAPIError]:
         if stop.is_set():
@@ -240,7 +422,10 @@ class PackageVersions:
             else:
                 client.restore_version(owner, self.package_type, self.name, version.id)
         except NotFound as error:
-            if self.absent:
+            if self.absent and self.parents.get(version.id):
+                # GitHub deletes an index's untagged entries with it: this run deleted it.
+                outcome = ("deleted", self.cascade.get(version.id) or "removed by GitHub with the index it belongs to")
+            elif self.absent:
                 outcome = ("already_absent", None)
             else:
                 outcome = ("skipped", f"GitHub no longer has it (versions can be restored for 30 days): {error.message}")
@@ -250,7 +435,7 @@ class PackageVersions:
             stop.set()
             return error
         else:
-            outcome = ("deleted" if self.absent else "restored", None)
+            outcome = ("deleted" if self.absent else "restored", self.cascade.get(version.id))
         with self.lock:
             self.outcomes[version.id] = outcome
             if outcome[0] == "skipped":
@@ -297,6 +482,7 @@ class PackageVersions:
             "counts": counts,
             "deleted_version_ids": [e["id"] for e in versions if e["outcome"] == "deleted" and not self.package_deleted],
             "package_deleted": self.package_deleted,
+            "manifests_read": self.manifest_reads,
         }
         if self.module.diff_mode:
             result["diff"] = self.diff(decisions, active or [])

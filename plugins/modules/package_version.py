@@ -17,6 +17,8 @@ description:
   - Check mode makes the same plan from the same listing and sends no write request.
   - Requests are one listing page per 100 versions plus one request per change, paced by the client (see O(points_per_minute)).
     In diff mode, O(state=present) also lists the active versions once, to show them before and after.
+  - For V(container) packages with O(state=absent), the plan follows the image graph (see O(manifest_graph)): a version that a kept
+    version needs is kept, and the untagged entries and signatures of a deleted image are deleted with it.
 author:
   - ghpkgs.registry contributors (@ghpkgs)
 extends_documentation_fragment:
@@ -75,7 +77,8 @@ options:
   untagged:
     description:
       - Selector. V(true) selects only versions without tags; V(false) only versions with at least one tag.
-      - B(Unsafe on multi-arch container images) until manifest awareness lands in a later release, see the notes.
+      - On V(container) packages the platform images, attestations and signatures of kept images are untagged too; the image graph
+        (O(manifest_graph)) keeps them.
     type: bool
   older_than:
     description:
@@ -117,15 +120,45 @@ options:
       - Only for O(state=absent).
     type: bool
     default: false
+  manifest_graph:
+    description:
+      - For V(container) packages with O(state=absent): read the image manifests from the container registry (O(registry_url)) and
+        plan with the image graph. A multi-arch image is one tagged version (an OCI index or Docker manifest list) whose platform
+        images and buildx attestations (platform C(unknown/unknown)) are separate I(untagged) versions; cosign stores signatures and
+        attestations under tags C(sha256-<digest>.sig), C(.att) and C(.sbom); OCI referrers (an SBOM, a signature) name their
+        image in C(subject).
+      - Every version that a kept version references this way, directly or not, is kept, with the reason (C(referenced by kept ...))
+        in RV(versions[].reason), so O(untagged=true) never breaks a kept image.
+      - Deleting an image also deletes its untagged index entries and its cosign signatures and referrers that no kept version
+        references, even when the selectors did not select them (they would be orphans); they are listed in RV(versions) with the
+        reason C(deleted with ...). Indexes are deleted before their entries and images before their signatures; an entry whose
+        index could not be deleted is not deleted either. An entry that GitHub already removed with its index counts as V(deleted).
+      - B(Fails closed.) When a manifest that the plan needs cannot be read, nothing in the package is deleted and the task fails,
+        naming the digest and the reason.
+      - B(Cost.) Every manifest read counts as a download of the package on GitHub (which matters for the 5,000-download rule of public
+        packages). The module reads nothing when nothing is to be deleted; otherwise it reads, once each, the manifest of every kept
+        version that is not known to be a platform image (from its index) or a cosign signature (from its tag), and of every version
+        to delete that is not known that way. RV(manifests_read) says how many. Reads run in parallel, at most O(max_concurrency).
+      - Check mode reads the manifests too, and shows the same plan.
+      - V(false) plans from the version listing alone. Only for registries or packages without multi-arch images, attestations or
+        signatures: there O(untagged=true) would delete the platform images of kept images, which then fail to pull with
+        C(manifest unknown).
+    type: bool
+    default: true
+  registry_url:
+    description:
+      - The container registry that serves the manifests for O(manifest_graph), with the same O(token) (through the registry's
+        C(WWW-Authenticate) bearer token flow; the token is only sent to the registry's own host).
+      - Default from O(api_url) - V(https://ghcr.io) for V(https://api.github.com), V(https://containers.HOST) for GitHub Enterprise
+        Server V(https://HOST/api/v3) (the container registry needs subdomain isolation), V(https://containers.SUBDOMAIN.ghe.com)
+        for V(https://api.SUBDOMAIN.ghe.com), and the same server for a loopback test server. Any other O(api_url) needs this option.
+      - Plain V(http://) only to loopback addresses, as for O(api_url).
+    type: str
 notes:
-  - B(Multi-arch container images.) A multi-arch image is one tagged version (the index) whose platform images are separate
-    I(untagged) versions. Until manifest awareness lands in a later release, this module does not know that; O(untagged=true)
-    or a selector that catches untagged versions can delete the platform images of a kept multi-arch image, which then fails to
-    pull with C(manifest unknown). Use such selectors only on packages of single-platform images.
   - GitHub refuses to delete public versions with more than 5,000 downloads. Such a version is reported as V(skipped) with GitHub's
     message as its reason, the other versions are still deleted, and a warning is shown.
-  - A version that is already gone when it is deleted (for example removed with its multi-arch index, or by a parallel run) is
-    reported as V(already_absent) and is not a change.
+  - A version that is already gone when it is deleted (for example by a parallel run) is reported as V(already_absent) and is not
+    a change; an index entry that GitHub removed with the index this run deleted counts as V(deleted).
   - When the token lacks a scope, or is not authorized for the organization's SAML single sign-on, the first write request fails,
     the module stops before any other write, and the error names the missing scopes or the URL to authorize the token.
   - O(older_than) is measured against the controller's clock.
@@ -148,7 +181,7 @@ EXAMPLES = r"""
         untagged: false
         keep_latest: 10
 
-    - name: Delete untagged versions older than 7 days (single-platform images only, see the notes)
+    - name: Delete untagged versions older than 7 days, keeping the platform images and signatures of kept images
       ghpkgs.registry.package_version:
         package_type: container
         name: app
@@ -186,6 +219,13 @@ EXAMPLES = r"""
         name: Acme.Legacy
         versions: ["*"]
         delete_package_when_empty: true
+
+    - name: Clean up a GitHub Enterprise Server package (registry https://containers.ghe.example.com, derived from api_url)
+      ghpkgs.registry.package_version:
+        api_url: https://ghe.example.com/api/v3
+        package_type: container
+        name: app
+        untagged: true
 
     - name: Delete at most 500 old versions per run
       ghpkgs.registry.package_version:
@@ -238,7 +278,8 @@ package_found:
   sample: true
 versions:
   description:
-    - Every version that satisfies the selectors, oldest first (by C(created_at), then id), with what happened to it.
+    - Every version that satisfies the selectors, and every version deleted with an image (see O(manifest_graph)), oldest first
+      (by C(created_at), then id), with what happened to it.
   returned: always
   type: list
   elements: dict
@@ -277,7 +318,8 @@ versions:
       sample: deleted
     reason:
       description:
-        - Why the version was kept or skipped, naming the protection or quoting GitHub; V(null) otherwise.
+        - Why the version was kept or skipped, naming the protection or quoting GitHub; for a version outside the selection that is
+          deleted with an image (O(manifest_graph)), why; V(null) otherwise.
       type: str
       sample: excluded by pattern 'latest'
   sample:
@@ -295,7 +337,7 @@ counts:
   type: dict
   contains:
     matched:
-      description: Versions that satisfy the selectors.
+      description: Versions in RV(versions) - those that satisfy the selectors, and those deleted with an image.
       type: int
     deleted:
       description: Versions deleted by this run (including those deleted with the package).
@@ -348,6 +390,12 @@ diff:
   sample:
     before: ["1.0.0 (id 11)", "1.1.0-rc.1 (id 12)", "1.1.0 (id 13)"]
     after: ["1.0.0 (id 11)", "1.1.0 (id 13)"]
+manifests_read:
+  description:
+    - How many manifests were read from the container registry for the image graph (each counts as a download on GitHub).
+  returned: always
+  type: int
+  sample: 7
 msg:
   description: A one-line summary of what was done.
   returned: always
@@ -360,6 +408,7 @@ import typing as t
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (  # pylint: disable=unused-import
+    GRAPH_OPTIONS,
     NOT_ATTEMPTED,  # re-exported: callers and tests refer to package_version.NOT_ATTEMPTED
     PackageVersions,
     utcnow,
@@ -379,6 +428,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "keep_latest": {"type": "int", "default": 0},
     "max_versions": {"type": "int"},
     "delete_package_when_empty": {"type": "bool", "default": False},
+    **GRAPH_OPTIONS,
 }
 
 

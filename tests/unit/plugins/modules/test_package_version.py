@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import threading
@@ -22,6 +24,10 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.ghpkgs.registry.plugins.modules import package_version
 
 API = "https://api.github.com"
+REGISTRY = "https://ghcr.io"
+REGISTRY_BEARER = "ghcr_PullTokenUnitSecret0123456789"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 TOKEN = "ghp_PackageVersionUnitSecret0123456789abcd"
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 ALL_SCOPES = "read:packages, delete:packages, write:packages, repo"
@@ -35,6 +41,37 @@ def days_ago(days: float) -> str:
     return (NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def manifest_bytes(manifest: dict[str, t.Any]) -> bytes:
+    return json.dumps(manifest, separators=(",", ":")).encode()
+
+
+def digest_of(manifest: dict[str, t.Any]) -> str:
+    return "sha256:" + hashlib.sha256(manifest_bytes(manifest)).hexdigest()
+
+
+def image(label: str, subject: str | None = None) -> dict[str, t.Any]:
+    """A single-platform image manifest, distinct per label; with subject, an OCI referrer of that digest."""
+    blob = "sha256:" + hashlib.sha256(label.encode()).hexdigest()
+    manifest: dict[str, t.Any] = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                                  "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": blob, "size": 7},
+                                  "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": blob, "size": 9}]}
+    if subject is not None:
+        manifest["artifactType"] = "application/spdx+json"
+        manifest["subject"] = {"mediaType": OCI_INDEX, "digest": subject, "size": 1}
+    return manifest
+
+
+def index(children: list[tuple[dict[str, t.Any], str]]) -> dict[str, t.Any]:
+    """An OCI index of (manifest, platform) entries; platform "unknown/unknown" makes a buildx attestation entry."""
+    entries = []
+    for child, platform in children:
+        os_name, arch = platform.split("/")
+        entry = {"mediaType": child["mediaType"], "digest": digest_of(child), "size": len(manifest_bytes(child)),
+                 "platform": {"os": os_name, "architecture": arch}}
+        entries.append(entry)
+    return {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
+
+
 class FakePackage:
     """One package of the org octo-org as GitHub keeps it, with GitHub's deletion and restore rules."""
 
@@ -45,10 +82,16 @@ class FakePackage:
         self.exists = True
         self.versions: dict[int, dict[str, t.Any]] = {}
         self.downloads: dict[int, int] = {}
+        self.manifests: dict[str, dict[str, t.Any]] = {}
         self.lock = threading.Lock()
 
     def add(self, vid: int, name: str, age_days: float, tags: t.Sequence[str] = (), deleted_days: float | None = None,
-            downloads: int = 0, updated_days: float | None = None) -> None:
+            downloads: int = 0, updated_days: float | None = None, manifest: dict[str, t.Any] | None = None) -> str:
+        """Add a version; a container version's name becomes the digest of its manifest (an image made from name if not given)."""
+        if self.package_type == "container":
+            manifest = manifest if manifest is not None else image(name)
+            name = digest_of(manifest)
+            self.manifests[name] = manifest
         metadata: dict[str, t.Any] = {"package_type": self.package_type}
         if self.package_type == "container":
             metadata["container"] = {"tags": list(tags)}
@@ -62,6 +105,7 @@ class FakePackage:
         if deleted_days is not None:
             self.versions[vid]["deleted_at"] = days_ago(deleted_days)
         self.downloads[vid] = downloads
+        return name
 
     def active(self) -> list[dict[str, t.Any]]:
         return [v for v in self.versions.values() if "deleted_at" not in v]
@@ -107,7 +151,39 @@ class FakeGitHub:
         route = re.compile(re.escape(API) + r"/orgs/octo-org/packages/.*")
         for method in ("GET", "DELETE", "POST"):
             mock.add_callback(method, route, callback=self.answer)
+        mock.add_callback("GET", f"{REGISTRY}/token", callback=self.registry_token)
+        mock.add_callback("GET", re.compile(re.escape(REGISTRY) + r"/v2/.*"), callback=self.registry_manifest)
+        self.unreadable: dict[str, int] = {}
         self.mock = mock
+
+    def registry_token(self, request: t.Any) -> tuple[int, dict[str, str], str]:
+        expected = "Basic " + base64.b64encode(f"ghpkgs:{TOKEN}".encode()).decode()
+        query = parse_qs(urlsplit(request.url).query)
+        if request.headers.get("Authorization") != expected or query.get("service") != ["ghcr.io"]:
+            return 401, {}, json.dumps({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]})
+        return 200, {"Content-Type": "application/json"}, json.dumps({"token": REGISTRY_BEARER})
+
+    def registry_manifest(self, request: t.Any) -> tuple[int, dict[str, str], str | bytes]:
+        match = re.fullmatch(r"/v2/octo-org/(.+)/manifests/(sha256:[0-9a-f]{64})", urlsplit(request.url).path)
+        assert match, request.url
+        repository, digest = match.groups()
+        if request.headers.get("Authorization") != f"Bearer {REGISTRY_BEARER}":
+            challenge = f'Bearer realm="{REGISTRY}/token",service="ghcr.io",scope="repository:octo-org/{repository}:pull"'
+            return 401, {"WWW-Authenticate": challenge}, json.dumps({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]})
+        assert "application/vnd.oci.image.index.v1+json" in request.headers["Accept"]
+        if digest in self.unreadable:
+            return self.unreadable[digest], {}, json.dumps({"errors": [{"code": "UNKNOWN", "message": "unknown error reading manifest"}]})
+        for (package_type, name), package in self.packages.items():
+            if package_type == "container" and name.lower() == repository:
+                active = {v["name"] for v in package.active()}
+                if digest in active:
+                    manifest = package.manifests[digest]
+                    return 200, {"Content-Type": manifest["mediaType"], "Docker-Content-Digest": digest}, manifest_bytes(manifest)
+        return 404, {}, json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]})
+
+    def manifest_reads(self) -> list[str]:
+        return [urlsplit(c.request.url).path.rsplit("/", 1)[1] for c in self.mock.calls
+                if c.request.url.startswith(REGISTRY + "/v2/") and c.response is not None and c.response.status_code == 200]
 
     def package(self, package_type: str, name: str, public: bool = False) -> FakePackage:
         self.packages[(package_type, name)] = FakePackage(package_type, name, public)
@@ -164,7 +240,9 @@ class FakeGitHub:
         return self.reply(200, items[(page - 1) * 100:page * 100], extra)
 
     def calls(self, method: str | None = None) -> list[str]:
-        return [c.request.method + " " + urlsplit(c.request.url).path for c in self.mock.calls if method in (None, c.request.method)]
+        """The API requests (registry requests are in manifest_reads)."""
+        return [c.request.method + " " + urlsplit(c.request.url).path for c in self.mock.calls
+                if method in (None, c.request.method) and c.request.url.startswith(API)]
 
     def writes(self) -> list[str]:
         return [c for c in self.calls() if c.split()[0] in WRITES]
@@ -485,7 +563,8 @@ def test_restore_selected_deleted_versions_then_nothing_to_do(gh: FakeGitHub) ->
     args = {"package_type": "container", "name": "app", "state": "present", "tags": ["pr-*"]}
     predicted = run(args, check_mode=True, diff=True).result
     assert outcomes(predicted) == {3: "would_restore", 4: "would_restore"} and gh.writes() == []
-    assert predicted["diff"]["after"] == ["sha256:01 (id 1; tags: v1)", "sha256:03 (id 3; tags: pr-9)", "sha256:04 (id 4; tags: pr-10)"]
+    names = {vid: pkg.versions[vid]["name"] for vid in (1, 3, 4)}
+    assert predicted["diff"]["after"] == [f"{names[1]} (id 1; tags: v1)", f"{names[3]} (id 3; tags: pr-9)", f"{names[4]} (id 4; tags: pr-10)"]
     result = run(args).result
     assert outcomes(result) == {3: "restored", 4: "restored"} and result["changed"]
     assert result["versions"][0]["deleted_at"] == days_ago(1)
@@ -508,9 +587,10 @@ def test_one_listing_page_per_100_versions_plus_one_request_per_change(gh: FakeG
     pkg = gh.package("container", "ci/cache")
     for i in range(1, 251):
         pkg.add(i, f"sha256:{i:04x}", 300.5 - i, [f"build-{i}"])
-    result = run({"package_type": "container", "name": "ci/cache", "older_than": "100d", "max_concurrency": 8}).result
+    result = run({"package_type": "container", "name": "ci/cache", "older_than": "100d", "max_concurrency": 8, "manifest_graph": False}).result
     assert result["counts"]["deleted"] == 200
     listing = gh.calls("GET")
     assert listing.count("GET /orgs/octo-org/packages/container/ci%2Fcache/versions") == 3
     assert len(gh.calls()) == 1 + 3 + 200  # owner lookup, listing pages, deletions
     assert [v["id"] for v in result["versions"]] == list(range(1, 201))
+    assert gh.manifest_reads() == [] and result["manifests_read"] == 0

@@ -1,0 +1,301 @@
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The image graph of a container package: which versions a kept version needs, and what goes with a deleted one.
+
+Pure logic: no HTTP and no Ansible. Manifests are fetched through a function the caller gives
+(``read(digests) -> {digest: Manifest}``), so this module decides *which* manifests are worth a
+download and the caller decides *how* to download them.
+
+Edges of the graph (``A -> B``: B exists for A, so B is kept while A is kept and is an orphan without it):
+  * an OCI image index / Docker manifest list -> each entry of its ``manifests`` (platform images and
+    buildx attestation manifests, platform ``unknown/unknown``);
+  * a digest -> the versions tagged only with its cosign tags ``sha256-<hex>.sig|.att|.sbom``;
+  * a digest -> the OCI referrers whose ``subject.digest`` it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing as t
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Version
+
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+MEDIA_TYPES = (OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST)
+INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
+
+DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+_COSIGN_TAG = re.compile(r"^sha256-([a-f0-9]{64})\.(sig|att|sbom)$")
+
+
+def cosign_subject(tag: str) -> t.Optional[str]:
+    """The digest a cosign tag (sha256-<hex>.sig, .att or .sbom) belongs to, or None for any other tag."""
+    match = _COSIGN_TAG.match(tag)
+    return "sha256:" + match.group(1) if match else None
+
+
+def cosign_subjects(version: Version) -> t.FrozenSet[str]:
+    """The digests a version signs or attests when all its tags are cosign tags; empty otherwise (a version with a
+    tag of its own, like v1.0.0, is not a mere signature)."""
+    subjects = [cosign_subject(tag) for tag in version.tags]
+    if not subjects or None in subjects:
+        return frozenset()
+    return frozenset(t.cast(t.List[str], subjects))
+
+
+def default_registry_url(api_url: str) -> t.Optional[str]:
+    """The container registry of a GitHub API URL; None when it cannot be told.
+
+    api.github.com -> https://ghcr.io; GHE.com api.SUBDOMAIN.ghe.com -> https://containers.SUBDOMAIN.ghe.com;
+    GitHub Enterprise Server https://HOST/api/v3 -> https://containers.HOST (the registry needs subdomain isolation);
+    a loopback test server (http://127.0.0.1:PORT) serves both on the same origin.
+    """
+    parts = urlsplit((api_url or "").strip())
+    host = (parts.hostname or "").lower()
+    path = parts.path.rstrip("/").lower()
+    if parts.scheme == "https" and host == "api.github.com" and not path:
+        return "https://ghcr.io"
+    if parts.scheme == "https" and host.startswith("api.") and host.endswith(".ghe.com") and not path:
+        return "https://containers." + host[len("api."):]
+    if parts.scheme == "https" and host and path == "/api/v3":
+        return "https://containers." + host
+    if host in ("localhost", "::1") or host.startswith("127."):
+        return "%s://%s" % (parts.scheme, parts.netloc)
+    return None
+
+
+@dataclass(frozen=True)
+class Child:
+    """One entry of an index: digest, media type, platform (like linux/arm64) and whether it is an attestation."""
+
+    digest: str
+    media_type: t.Optional[str]
+    platform: t.Optional[str]
+    attestation: bool
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the graph needs from one manifest."""
+
+    digest: str
+    media_type: t.Optional[str]
+    children: t.Tuple[Child, ...] = ()
+    subject: t.Optional[str] = None
+
+    @property
+    def is_index(self) -> bool:
+        return self.media_type in INDEX_TYPES or bool(self.children)
+
+
+def parse_manifest(digest: str, body: bytes, content_type: t.Optional[str] = None) -> Manifest:
+    """Parse the bytes the registry served for digest; ValueError naming the digest when they are not a manifest."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValueError("manifest %s: the registry's answer is not JSON" % digest) from None
+    if not isinstance(data, dict):
+        raise ValueError("manifest %s: the registry's answer is not a JSON object" % digest)
+    media_type = data.get("mediaType") if isinstance(data.get("mediaType"), str) else None
+    if media_type is None and content_type:
+        media_type = content_type.split(";")[0].strip() or None
+    children = []
+    entries = data.get("manifests", [])
+    if not isinstance(entries, list):
+        raise ValueError("manifest %s: 'manifests' is not a list" % digest)
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
+            raise ValueError("manifest %s: an entry of 'manifests' has no digest" % digest)
+        platform = entry.get("platform") if isinstance(entry.get("platform"), dict) else {}
+        annotations = entry.get("annotations") if isinstance(entry.get("annotations"), dict) else {}
+        name = "/".join(str(platform[key]) for key in ("os", "architecture", "variant") if platform.get(key))
+        attestation = name == "unknown/unknown" or annotations.get("vnd.docker.reference.type") == "attestation-manifest"
+        children.append(Child(entry["digest"], entry.get("mediaType") if isinstance(entry.get("mediaType"), str) else None,
+                              name or None, attestation))
+    subject = data.get("subject")
+    subject_digest = subject.get("digest") if isinstance(subject, dict) and isinstance(subject.get("digest"), str) else None
+    return Manifest(digest, media_type, tuple(children), subject_digest)
+
+
+class ManifestUnreadable(Exception):
+    """A manifest the graph needs could not be read: the package's plan is incomplete, so nothing may be deleted."""
+
+    def __init__(self, digest: str, why: str) -> None:
+        self.digest = digest
+        self.why = why
+        super().__init__("cannot read the manifest %s: %s" % (digest, why))
+
+
+def describe(version: Version) -> str:
+    """A version for a reason: its tags and digest, or the digest alone."""
+    if version.tags:
+        return "%s (%s)" % (", ".join(version.tags), version.name)
+    return version.name
+
+
+@dataclass(frozen=True)
+class GraphPlan:
+    """keep: acting versions a kept version needs (id -> reason); cascade: versions deleted with a deleted one
+    (id -> reason); parents: for each version to delete, the versions to delete before it (ids)."""
+
+    keep: t.Dict[int, str]
+    cascade: t.Dict[int, str]
+    parents: t.Dict[int, t.FrozenSet[int]]
+
+
+class ImageGraph:
+    """The graph of one container package, built from its active versions and the manifests read so far.
+
+    ``read(digests)`` returns the Manifest of every digest asked for or raises ManifestUnreadable; each digest is
+    asked for at most once per ImageGraph. ``reads`` counts the manifests read (each one is a download on GitHub).
+    """
+
+    def __init__(self, versions: t.Iterable[Version], read: t.Callable[[t.List[str]], t.Dict[str, Manifest]]) -> None:
+        self.versions: t.Dict[int, Version] = {v.id: v for v in versions}
+        self.by_digest: t.Dict[str, int] = {v.name: v.id for v in self.versions.values()}
+        self.read = read
+        self.manifests: t.Dict[str, Manifest] = {}
+        self.reads = 0
+        self.signatures: t.Dict[str, t.List[int]] = {}
+        self.referrers: t.Dict[str, t.List[int]] = {}
+        for version in self.versions.values():
+            for subject in cosign_subjects(version):
+                self.signatures.setdefault(subject, []).append(version.id)
+
+    def plan(self, acting: t.AbstractSet[int], pinned: t.AbstractSet[int]) -> GraphPlan:
+        """The graph's part of a deletion plan.
+
+        acting: ids the retention rules would delete; pinned: ids that must never be deleted (kept by a protection).
+        Every other version is kept unless it is an orphan of a deleted one: an untagged entry of a deleted index,
+        or a cosign signature or OCI referrer of a deleted digest, that no kept version needs.
+
+        Manifests are read in rounds, only where the answer can change the plan: first every kept version not known
+        to be a platform image or a signature (a kept index protects its entries), then every version to delete
+        that is not known that way (to find an index's entries and a referrer's subject).
+        """
+        while True:
+            kept, deleted, keep, cascade = self._solve(acting, pinned)
+            needed = self._unknown(kept) or self._unknown(deleted)
+            if not needed:
+                break
+            self._fetch(needed)
+        parents: t.Dict[int, t.Set[int]] = {i: set() for i in deleted}
+        for parent in deleted:
+            for child, dummy, dummy2 in self._edges(parent):
+                if child in deleted and child != parent:
+                    parents[child].add(parent)
+        return GraphPlan(keep, cascade, {i: frozenset(p) for i, p in parents.items()})
+
+    @staticmethod
+    def levels(parents: t.Mapping[int, t.AbstractSet[int]]) -> t.List[t.List[int]]:
+        """Ids grouped so that every version comes after all its parents (an index before its entries)."""
+        level: t.Dict[int, int] = {}
+        remaining = set(parents)
+        depth = 0
+        while remaining:
+            ready = {i for i in remaining if all(p in level for p in parents[i] if p in parents)}
+            if not ready:  # a cycle cannot happen with content-addressed manifests; never loop on a bad answer
+                ready = set(remaining)
+            for i in ready:
+                level[i] = depth
+            remaining -= ready
+            depth += 1
+        return [sorted(i for i, d in level.items() if d == n) for n in range(depth)]
+
+    def _fetch(self, ids: t.List[int]) -> None:
+        digests = sorted({self.versions[i].name for i in ids})
+        for digest in digests:
+            if not DIGEST.match(digest):
+                raise ManifestUnreadable(digest, "the version's name is not a sha256 manifest digest")
+        found = self.read(digests)
+        for digest in digests:
+            if digest not in found:
+                raise ManifestUnreadable(digest, "the registry did not return it")
+            manifest = self.manifests[digest] = found[digest]
+            if manifest.subject:
+                self.referrers.setdefault(manifest.subject, []).append(self.by_digest[digest])
+        self.reads += len(digests)
+
+    def _unknown(self, ids: t.AbstractSet[int]) -> t.List[int]:
+        """The versions among ids whose manifest may hold edges that are not known yet."""
+        described: t.Dict[str, t.Optional[str]] = {}
+        for manifest in self.manifests.values():
+            for child in manifest.children:
+                described.setdefault(child.digest, child.media_type)
+        unknown = []
+        for i in sorted(ids):
+            version = self.versions[i]
+            if version.name in self.manifests or cosign_subjects(version):
+                continue
+            media_type = described.get(version.name)
+            if media_type is not None and media_type not in INDEX_TYPES:
+                continue  # a platform image of a known index: it references nothing
+            unknown.append(i)
+        return unknown
+
+    def _edges(self, parent: int) -> t.Iterator[t.Tuple[int, str, str]]:
+        """(id, kind, what) of the versions that exist for parent, as far as the manifests read so far tell."""
+        version = self.versions[parent]
+        manifest = self.manifests.get(version.name)
+        if manifest is not None:
+            for child in manifest.children:
+                child_id = self.by_digest.get(child.digest)
+                if child_id is not None:
+                    what = "attestation" if child.attestation else "platform %s" % child.platform if child.platform else "entry"
+                    yield child_id, "index", what
+        for signature in self.signatures.get(version.name, ()):
+            yield signature, "signature", "cosign tag %s" % ", ".join(self.versions[signature].tags)
+        for referrer in self.referrers.get(version.name, ()):
+            yield referrer, "referrer", "OCI referrer"
+
+    def _solve(self, acting: t.AbstractSet[int], pinned: t.AbstractSet[int]) -> t.Tuple[t.Set[int], t.Set[int], t.Dict[int, str], t.Dict[int, str]]:
+        """kept, deleted, keep reasons (acting ids kept by reference), cascade reasons, from the manifests known now."""
+        cascade: t.Dict[int, str] = {}
+        while True:
+            roots = [i for i in self.versions if i not in acting and i not in cascade]
+            kept, why = self._closure(roots)
+            deleted = (set(acting) | set(cascade)) - kept
+            new = {}
+            for parent in sorted(deleted):
+                for child, kind, what in self._edges(parent):
+                    version = self.versions[child]
+                    orphan = not version.tags or bool(cosign_subjects(version))
+                    if orphan and child not in acting and child not in pinned and child not in cascade and child not in new:
+                        new[child] = self._cascade_reason(parent, kind, what)
+            if not new:
+                keep = {i: why[i] for i in acting if i in kept}
+                return kept, deleted, keep, {i: r for i, r in cascade.items() if i in deleted}
+            cascade.update(new)
+
+    def _closure(self, roots: t.List[int]) -> t.Tuple[t.Set[int], t.Dict[int, str]]:
+        kept = set(roots)
+        why: t.Dict[int, str] = {}
+        queue = list(roots)
+        while queue:
+            parent = queue.pop()
+            for child, kind, what in self._edges(parent):
+                if child not in kept:
+                    kept.add(child)
+                    why[child] = self._keep_reason(parent, kind, what)
+                    queue.append(child)
+        return kept, why
+
+    def _keep_reason(self, parent: int, kind: str, what: str) -> str:
+        where = describe(self.versions[parent])
+        if kind == "index":
+            return "referenced by kept index %s (%s)" % (where, what)
+        return "referenced by kept %s (its %s)" % (where, what)
+
+    def _cascade_reason(self, parent: int, kind: str, what: str) -> str:
+        where = describe(self.versions[parent])
+        if kind == "index":
+            return "deleted with its index %s (%s), which no kept index references" % (where, what)
+        return "deleted with %s (its %s)" % (where, what)
