@@ -17,7 +17,7 @@ description:
   - Check mode makes the same plan from the same listing and sends no write request.
   - Requests are one listing page per 100 versions plus one request per change, paced by the client (see O(points_per_minute)).
     In diff mode, O(state=present) also lists the active versions once, to show them before and after.
-  - For V(container) packages with O(state=absent), the plan follows the image graph (see O(manifest_graph)): a version that a kept
+  - For V(container) packages with O(state=absent), the plan follows the image graph (see O(manifest_graph)); a version that a kept
     version needs is kept, and the untagged entries and signatures of a deleted image are deleted with it.
 author:
   - ghpkgs.registry contributors (@ghpkgs)
@@ -122,7 +122,7 @@ options:
     default: false
   manifest_graph:
     description:
-      - For V(container) packages with O(state=absent): read the image manifests from the container registry (O(registry_url)) and
+      - For V(container) packages with O(state=absent), read the image manifests from the container registry (O(registry_url)) and
         plan with the image graph. A multi-arch image is one tagged version (an OCI index or Docker manifest list) whose platform
         images and buildx attestations (platform C(unknown/unknown)) are separate I(untagged) versions; cosign stores signatures and
         attestations under tags C(sha256-<digest>.sig), C(.att) and C(.sbom); OCI referrers (an SBOM, a signature) name their
@@ -141,7 +141,7 @@ options:
         to delete that is not known that way. RV(manifests_read) says how many. Reads run in parallel, at most O(max_concurrency).
       - Check mode reads the manifests too, and shows the same plan.
       - V(false) plans from the version listing alone. Only for registries or packages without multi-arch images, attestations or
-        signatures: there O(untagged=true) would delete the platform images of kept images, which then fail to pull with
+        signatures; elsewhere O(untagged=true) would delete the platform images of kept images, which then fail to pull with
         C(manifest unknown).
     type: bool
     default: true
