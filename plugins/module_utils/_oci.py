@@ -144,11 +144,13 @@ def describe(version: Version) -> str:
 @dataclass(frozen=True)
 class GraphPlan:
     """keep: acting versions a kept version needs (id -> reason); cascade: versions deleted with a deleted one
-    (id -> reason); parents: for each version to delete, the versions to delete before it (ids)."""
+    (id -> reason); parents: for each version to delete, the versions to delete before it (ids); reasons: why each
+    version kept by a reference is kept (id -> reason)."""
 
     keep: t.Dict[int, str]
     cascade: t.Dict[int, str]
     parents: t.Dict[int, t.FrozenSet[int]]
+    reasons: t.Dict[int, str]
 
 
 class ImageGraph:
@@ -182,7 +184,7 @@ class ImageGraph:
         that is not known that way (to find an index's entries and a referrer's subject).
         """
         while True:
-            kept, deleted, keep, cascade = self._solve(acting, pinned)
+            kept, deleted, keep, cascade, reasons = self._solve(acting, pinned)
             needed = self._unknown(kept) or self._unknown(deleted)
             if not needed:
                 break
@@ -192,7 +194,7 @@ class ImageGraph:
             for child, dummy, dummy2 in self._edges(parent):
                 if child in deleted and child != parent:
                     parents[child].add(parent)
-        return GraphPlan(keep, cascade, {i: frozenset(p) for i, p in parents.items()})
+        return GraphPlan(keep, cascade, {i: frozenset(p) for i, p in parents.items()}, reasons)
 
     @staticmethod
     def levels(parents: t.Mapping[int, t.AbstractSet[int]]) -> t.List[t.List[int]]:
@@ -256,8 +258,10 @@ class ImageGraph:
         for referrer in self.referrers.get(version.name, ()):
             yield referrer, "referrer", "OCI referrer"
 
-    def _solve(self, acting: t.AbstractSet[int], pinned: t.AbstractSet[int]) -> t.Tuple[t.Set[int], t.Set[int], t.Dict[int, str], t.Dict[int, str]]:
-        """kept, deleted, keep reasons (acting ids kept by reference), cascade reasons, from the manifests known now."""
+    def _solve(self, acting: t.AbstractSet[int], pinned: t.AbstractSet[int]
+               ) -> t.Tuple[t.Set[int], t.Set[int], t.Dict[int, str], t.Dict[int, str], t.Dict[int, str]]:
+        """kept, deleted, keep reasons (acting ids kept by reference), cascade reasons, and the reasons of every version kept
+        by a reference, from the manifests known now."""
         cascade: t.Dict[int, str] = {}
         while True:
             roots = [i for i in self.versions if i not in acting and i not in cascade]
@@ -272,7 +276,7 @@ class ImageGraph:
                         new[child] = self._cascade_reason(parent, kind, what)
             if not new:
                 keep = {i: why[i] for i in acting if i in kept}
-                return kept, deleted, keep, {i: r for i, r in cascade.items() if i in deleted}
+                return kept, deleted, keep, {i: r for i, r in cascade.items() if i in deleted}, why
             cascade.update(new)
 
     def _closure(self, roots: t.List[int]) -> t.Tuple[t.Set[int], t.Dict[int, str]]:

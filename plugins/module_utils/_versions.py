@@ -259,28 +259,40 @@ class PackageVersions:
         """The deletion plan: the retention rules, then GitHub's last-version rules and (containers) the image graph, until
         neither adds a protection. Returns the decisions (versions deleted with an index or image added, as ACT) and
         whether to delete the whole package instead."""
-        protected: dict[int, str] = {}
+        graph_protected: dict[int, str] = {}
+        last_protected: dict[int, str] = {}
         while True:
-            decisions = plan(listed, self.policy, now, protected)
+            decisions = plan(listed, self.policy, now, {**graph_protected, **last_protected})
             self.cascade, self.parents = {}, {}
             extra: list[Decision] = []
             acting = {d.version.id for d in decisions if d.action == ACT}
             if self.graph is not None and acting:
-                pinned = {d.version.id for d in decisions if d.action == KEEP} | set(protected)
+                # Versions kept earlier only for the graph are not pinned: if what needed them is now deleted (max_versions
+                # moved on), they go with it rather than stay as orphans.
+                pinned = {d.version.id for d in decisions if d.action == KEEP and d.version.id not in graph_protected} | set(last_protected)
                 graph_plan = self.graph.plan(acting, pinned)
                 self.manifest_reads = self.graph.reads
                 if graph_plan.keep:
-                    protected.update(graph_plan.keep)
+                    graph_protected.update(graph_plan.keep)
                     continue
                 self.cascade, self.parents = graph_plan.cascade, graph_plan.parents
-                extra = [Decision(self.graph.versions[i], ACT) for i in graph_plan.cascade]
+                decisions = [self.refresh(d, graph_plan.cascade, graph_plan.reasons) if d.version.id in graph_protected else d for d in decisions]
+                planned = {d.version.id for d in decisions}
+                extra = [Decision(self.graph.versions[i], ACT) for i in graph_plan.cascade if i not in planned]
             whole = sorted(decisions + extra, key=lambda d: order(d.version))
             last, delete_package = last_version_protection(listed, whole, self.package_type,
                                                            allow_package_delete and self.params["delete_package_when_empty"])
-            new = {i: why for i, why in last.items() if i not in protected}
+            new = {i: why for i, why in last.items() if i not in last_protected}
             if not new:
                 return whole, delete_package
-            protected.update(new)
+            last_protected.update(new)
+
+    @staticmethod
+    def refresh(decision: Decision, cascade: dict[int, str], reasons: dict[int, str]) -> Decision:
+        """A version kept earlier for the graph: deleted with what needed it, or kept with the reason that holds now."""
+        if decision.version.id in cascade:
+            return Decision(decision.version, ACT)
+        return Decision(decision.version, KEEP, reasons.get(decision.version.id, decision.reason))
 
     def read_manifests(self, digests: list[str]) -> dict[str, Manifest]:
         """Read manifests in parallel (max_concurrency); the first failure stops the others and raises ManifestUnreadable."""
