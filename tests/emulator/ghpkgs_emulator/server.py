@@ -116,6 +116,12 @@ class EmulatorState:
                     handle.write(json.dumps(entry) + "\n")
 
 
+def reset_epoch(reset_in: float) -> int:
+    """A window's end as GitHub sends it: real epoch seconds, rounded up, so a client that waits until then (by its
+    own clock) is never early. Not the emulated clock, which stands still: clients wait in real time."""
+    return math.ceil(time.time() + reset_in)
+
+
 def token_hash(token: str | None) -> str | None:
     return hashlib.sha256(token.encode()).hexdigest()[:12] if token else None
 
@@ -243,7 +249,7 @@ class Handler(BaseHTTPRequestHandler):
         if verdict.limit is not None:
             headers.update({"X-RateLimit-Limit": str(verdict.limit), "X-RateLimit-Remaining": str(verdict.remaining),
                             "X-RateLimit-Used": str(verdict.used),
-                            "X-RateLimit-Reset": str(int(store.now.timestamp() + math.ceil(verdict.reset_in))),
+                            "X-RateLimit-Reset": str(reset_epoch(verdict.reset_in)),
                             "X-RateLimit-Resource": "core"})
         if token_value and token is None:
             return error(401, "Bad credentials", headers=headers)
@@ -418,13 +424,12 @@ class Request:
                      {**self.headers, "Retry-After": str(int(retry_after))})
 
     def rate_limit_body(self, verdict: Any) -> Response:
-        now = int(self.store.now.timestamp())
         if verdict is None or verdict.limit is None:
-            limit, used, reset = (60, 0, now + 3600) if verdict is None else (0, 0, now)
+            limit, used, reset = (60, 0, reset_epoch(3600)) if verdict is None else (0, 0, reset_epoch(0))
         else:
-            limit, used, reset = verdict.limit, verdict.used, now + math.ceil(verdict.reset_in)
+            limit, used, reset = verdict.limit, verdict.used, reset_epoch(verdict.reset_in)
         core = {"limit": limit, "used": used, "remaining": max(0, limit - used), "reset": reset, "resource": "core"}
-        search = {"limit": 30, "used": 0, "remaining": 30, "reset": now + 60, "resource": "search"}
+        search = {"limit": 30, "used": 0, "remaining": 30, "reset": reset_epoch(60), "resource": "search"}
         return self.ok({"resources": {"core": core, "search": search}, "rate": core})
 
     # ---- routing --------------------------------------------------------------------------
