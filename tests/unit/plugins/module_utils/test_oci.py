@@ -1,0 +1,190 @@
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The image graph of container packages (pure logic, manifests given by a fake reader)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import typing as t
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
+    OCI_INDEX,
+    Child,
+    ImageGraph,
+    Manifest,
+    ManifestUnreadable,
+    cosign_subject,
+    default_registry_url,
+    parse_manifest,
+)
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Version
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def digest(label: str) -> str:
+    return "sha256:" + hashlib.sha256(label.encode()).hexdigest()
+
+
+class Repo:
+    """Versions and manifests of one package; read() records every digest it is asked for."""
+
+    def __init__(self) -> None:
+        self.versions: list[Version] = []
+        self.manifests: dict[str, Manifest] = {}
+        self.asked: list[str] = []
+
+    def add(self, vid: int, label: str, tags: t.Sequence[str] = (), children: t.Sequence[tuple[str, str]] = (), subject: str | None = None,
+            media_type: str = "application/vnd.oci.image.manifest.v1+json") -> str:
+        name = digest(label)
+        body: dict[str, t.Any] = {"schemaVersion": 2, "mediaType": media_type}
+        if children:
+            body["mediaType"] = "application/vnd.oci.image.index.v1+json"
+            body["manifests"] = [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest(c), "size": 1,
+                                  "platform": dict(zip(("os", "architecture"), p.split("/")))} for c, p in children]
+        if subject:
+            body["subject"] = {"digest": subject, "mediaType": "application/vnd.oci.image.index.v1+json", "size": 1}
+        self.manifests[name] = parse_manifest(name, json.dumps(body).encode())
+        self.versions.append(Version(vid, name, tuple(tags), T0 + timedelta(hours=vid), T0 + timedelta(hours=vid), None, "container"))
+        return name
+
+    def read(self, digests: list[str]) -> dict[str, Manifest]:
+        self.asked.extend(digests)
+        return {d: self.manifests[d] for d in digests}
+
+    def graph(self) -> ImageGraph:
+        return ImageGraph(self.versions, self.read)
+
+
+@pytest.fixture
+def repo() -> Repo:
+    r = Repo()
+    r.add(1, "amd64")
+    r.add(2, "arm64")
+    r.add(3, "att")
+    r.add(4, "index", ["v1"], [("amd64", "linux/amd64"), ("arm64", "linux/arm64"), ("att", "unknown/unknown")])
+    r.add(5, "sig", ["sha256-" + digest("index")[7:] + ".sig"])
+    r.add(6, "sbom", subject=digest("index"))
+    r.add(7, "leftover")
+    return r
+
+
+def test_a_kept_index_keeps_its_entries_signature_and_referrer(repo: Repo) -> None:
+    plan = repo.graph().plan(acting={1, 2, 3, 5, 6, 7}, pinned=set())
+    assert set(plan.keep) == {1, 2, 3, 5, 6}
+    assert plan.keep[1] == f"referenced by kept index v1 ({digest('index')}) (platform linux/amd64)"
+    assert plan.keep[3].endswith("(attestation)")
+    assert plan.keep[5].endswith("(its cosign tag sha256-%s.sig)" % digest("index")[7:])
+    assert plan.keep[6].endswith("(its OCI referrer)")
+    assert plan.cascade == {} and set(plan.parents) == {7}
+
+
+def test_reads_only_what_can_change_the_plan(repo: Repo) -> None:
+    repo.graph().plan(acting={1, 2, 3, 5, 6, 7}, pinned=set())
+    # the index (kept), then the leftover and the referrer (to delete, unknown); never its entries nor the signature
+    assert sorted(repo.asked) == sorted([digest("index"), digest("leftover"), digest("sbom")])
+    assert len(repo.asked) == len(set(repo.asked))
+
+
+def test_deleting_an_index_deletes_its_orphans_after_it(repo: Repo) -> None:
+    graph = repo.graph()
+    plan = graph.plan(acting={4}, pinned=set())
+    assert plan.keep == {}
+    assert set(plan.cascade) == {1, 2, 3, 5, 6}
+    assert plan.cascade[2].startswith(f"deleted with its index v1 ({digest('index')}) (platform linux/arm64)")
+    assert plan.cascade[5].startswith("deleted with v1 (") and "cosign tag" in plan.cascade[5]
+    assert ImageGraph.levels(plan.parents) == [[4], [1, 2, 3, 5, 6]]
+
+
+def test_pinned_versions_are_never_cascaded(repo: Repo) -> None:
+    plan = repo.graph().plan(acting={4}, pinned={5})
+    assert 5 not in plan.cascade and set(plan.cascade) == {1, 2, 3, 6}
+
+
+def test_a_tagged_entry_of_a_deleted_index_is_not_cascaded() -> None:
+    r = Repo()
+    r.add(1, "amd64", ["amd64-only"])
+    r.add(2, "index", ["v1"], [("amd64", "linux/amd64")])
+    assert r.graph().plan(acting={2}, pinned=set()).cascade == {}
+
+
+def test_nested_indexes_are_followed() -> None:
+    r = Repo()
+    r.add(1, "leaf")
+    r.add(2, "inner", children=[("leaf", "linux/amd64")])
+    r.add(3, "outer", ["v1"], [("inner", "linux/amd64")])
+    # the outer index describes its entry as an index, so the inner one is read too and keeps the leaf
+    r.manifests[digest("outer")] = Manifest(digest("outer"), OCI_INDEX, (Child(digest("inner"), OCI_INDEX, "linux/amd64", False),))
+    plan = r.graph().plan(acting={1, 2}, pinned=set())
+    assert set(plan.keep) == {1, 2}
+    assert plan.keep[1].startswith(f"referenced by kept index {digest('inner')}")
+
+
+def test_an_unreadable_manifest_raises() -> None:
+    r = Repo()
+    r.add(1, "index", ["v1"], [("amd64", "linux/amd64")])
+    r.add(2, "x")
+
+    def broken(digests: list[str]) -> dict[str, Manifest]:
+        raise ManifestUnreadable(digests[0], "500 UNKNOWN")
+
+    with pytest.raises(ManifestUnreadable, match="500 UNKNOWN"):
+        ImageGraph(r.versions, broken).plan(acting={2}, pinned=set())
+
+
+def test_a_version_name_that_is_no_digest_fails_closed() -> None:
+    graph = ImageGraph([Version(1, "sha256:aa", ("v1",), T0, T0, None, "container"),
+                        Version(2, digest("x"), (), T0, T0, None, "container")], lambda d: {})
+    with pytest.raises(ManifestUnreadable, match="sha256:aa.*not a sha256 manifest digest"):
+        graph.plan(acting={2}, pinned=set())
+
+
+@pytest.mark.parametrize("body, error", [
+    (b"not json", "not JSON"),
+    (b"[]", "not a JSON object"),
+    (b'{"manifests": {}}', "'manifests' is not a list"),
+    (b'{"manifests": [{"size": 1}]}', "has no digest"),
+])
+def test_parse_manifest_rejects_what_is_not_a_manifest(body: bytes, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        parse_manifest("sha256:" + "0" * 64, body)
+
+
+def test_parse_docker_manifest_list_and_content_type() -> None:
+    body = json.dumps({"schemaVersion": 2, "manifests": [{"digest": "sha256:" + "1" * 64, "platform": {"os": "linux", "architecture": "arm",
+                                                                                                          "variant": "v7"}}]}).encode()
+    manifest = parse_manifest("sha256:" + "0" * 64, body, "application/vnd.docker.distribution.manifest.list.v2+json; charset=utf-8")
+    assert manifest.is_index and manifest.media_type == "application/vnd.docker.distribution.manifest.list.v2+json"
+    assert manifest.children[0].platform == "linux/arm/v7" and not manifest.children[0].attestation
+
+
+@pytest.mark.parametrize("tag, subject", [
+    ("sha256-" + "a" * 64 + ".sig", "sha256:" + "a" * 64),
+    ("sha256-" + "a" * 64 + ".att", "sha256:" + "a" * 64),
+    ("sha256-" + "a" * 64 + ".sbom", "sha256:" + "a" * 64),
+    ("sha256-" + "a" * 63 + ".sig", None),
+    ("v1.0.0", None),
+    ("sha256-" + "a" * 64 + ".sig.bak", None),
+])
+def test_cosign_tags(tag: str, subject: str | None) -> None:
+    assert cosign_subject(tag) == subject
+
+
+@pytest.mark.parametrize("api_url, registry", [
+    ("https://api.github.com", "https://ghcr.io"),
+    ("https://api.github.com/", "https://ghcr.io"),
+    ("https://ghe.example.com/api/v3", "https://containers.ghe.example.com"),
+    ("https://api.acme.ghe.com", "https://containers.acme.ghe.com"),
+    ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+    ("http://localhost:9/api/v3", "http://localhost:9"),
+    ("https://git.example.com/custom", None),
+    ("https://api.github.com.evil.example", None),
+])
+def test_default_registry_url(api_url: str, registry: str | None) -> None:
+    assert default_registry_url(api_url) == registry
