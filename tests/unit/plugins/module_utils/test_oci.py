@@ -157,8 +157,8 @@ def test_parse_manifest_rejects_what_is_not_a_manifest(body: bytes, error: str) 
 
 
 def test_parse_docker_manifest_list_and_content_type() -> None:
-    body = json.dumps({"schemaVersion": 2, "manifests": [{"digest": "sha256:" + "1" * 64, "platform": {"os": "linux", "architecture": "arm",
-                                                                                                          "variant": "v7"}}]}).encode()
+    platform = {"os": "linux", "architecture": "arm", "variant": "v7"}
+    body = json.dumps({"schemaVersion": 2, "manifests": [{"digest": "sha256:" + "1" * 64, "platform": platform}]}).encode()
     manifest = parse_manifest("sha256:" + "0" * 64, body, "application/vnd.docker.distribution.manifest.list.v2+json; charset=utf-8")
     assert manifest.is_index and manifest.media_type == "application/vnd.docker.distribution.manifest.list.v2+json"
     assert manifest.children[0].platform == "linux/arm/v7" and not manifest.children[0].attestation
