@@ -18,9 +18,9 @@ TREE := $(or $(TMPDIR),/tmp)/ghpkgs-registry-tree-$(shell printf %s "$(CURDIR)" 
 COLL := $(TREE)/ansible_collections/ghpkgs/registry
 PYTEST_ARGS ?= -q
 
-.PHONY: test demo venvs tree ansible-test-pip units sanity integration emulator fidelity clean
+.PHONY: test demo lint venvs tree ansible-test-pip units sanity integration emulator fidelity clean
 
-test: units emulator fidelity sanity integration
+test: units emulator fidelity sanity lint integration
 	@echo "All tests passed."
 
 venvs: $(OLD)/.ok $(NEW)/.ok
@@ -79,3 +79,19 @@ fidelity: $(OLD)/.ok
 
 clean:
 	rm -rf $(VENV) .cache build
+
+# ansible-lint --profile production on the roles and playbooks, in its own venv, offline, in the built tree so that
+# the collection's FQCNs resolve.
+LINT := $(VENV)/lint
+$(LINT)/.ok:
+	test -x "$(PY311)" || { echo "Python 3.11 not found (pyenv or python3.11)"; exit 1; }
+	rm -rf $(LINT) && "$(PY311)" -m venv $(LINT)
+	$(LINT)/bin/pip install -q --disable-pip-version-check 'ansible-lint==26.10.1' 'ansible-core==$(CORE_OLD).*'
+	touch $@
+
+lint: $(LINT)/.ok tree
+	cd $(COLL) && ANSIBLE_COLLECTIONS_PATH=$(abspath $(TREE)) $(CURDIR)/$(LINT)/bin/ansible-lint --offline --profile production roles playbooks
+
+# The README's demo: the emulator with a realistic organization, then report, cleanup dry run, cleanup, restore.
+demo: tree
+	GHPKGS_DEMO_TREE=$(abspath $(TREE)) tests/demo/run-demo
