@@ -33,6 +33,7 @@ MSG_NO_ADMIN = "You must have admin permissions on this package to {action}."
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "latency_ms": 0, "fail_every_n": None, "fail_status": 502, "drop_every_n": None,
+    "fail_after_every_n": None, "drop_after_every_n": None,
     "latency_spike_every_n": None, "latency_spike_ms": 0,
     "primary_limit": 5000, "unauthenticated_limit": 60, "primary_window_seconds": 3600, "rate_limit_status": 403,
     "secondary_points": 900, "secondary_window_seconds": 60, "secondary_max_concurrent": 100,
@@ -187,20 +188,38 @@ class Handler(BaseHTTPRequestHandler):
         token = self._presented_token()
         entry = {"method": self.command, "path": raw_path, "query": query, "status": 0,
                  "token_sha256": token_hash(token), "time": time.time(), "clock": format_time(state.store.now)}
+
+        def due(key: str) -> bool:
+            return bool(config[key]) and number % config[key] == 0
+
         try:
-            if config["drop_every_n"] and number % config["drop_every_n"] == 0:
+            if due("drop_every_n"):
+                entry["fault"] = "drop"
                 self.close_connection = True
                 return
             delay = config["latency_ms"] or 0
-            if config["latency_spike_every_n"] and number % config["latency_spike_every_n"] == 0:
+            if due("latency_spike_every_n"):
+                entry["fault"] = "latency_spike"
                 delay += config["latency_spike_ms"] or 0
-            if config["fail_every_n"] and number % config["fail_every_n"] == 0:
+            if due("fail_every_n"):
+                entry["fault"] = "fail"
                 response = error(int(config["fail_status"]), "Server Error")
             elif raw_path == "/token" or raw_path.startswith("/v2/"):
                 time.sleep(delay / 1000)
                 response = self._registry(raw_path, query)
             else:
                 response = self._api(raw_path, query, token, delay / 1000)
+            # The "after" faults lose the answer of a request that took effect, like a gateway timing out on a
+            # DELETE that GitHub completed: the client cannot know, and its retry meets the new state.
+            if due("drop_after_every_n"):
+                entry["fault"] = "drop_after"
+                entry["effect_status"] = response.status
+                self.close_connection = True
+                return
+            if due("fail_after_every_n"):
+                entry["fault"] = "fail_after"
+                entry["effect_status"] = response.status
+                response = error(int(config["fail_status"]), "Server Error")
             entry["status"] = response.status
             self._send(response)
         finally:
