@@ -5,6 +5,7 @@
 """The demo's checks against the emulator's control endpoints (127.0.0.1 only).
 
     check.py snapshot CONTROL_URL FILE            save the active versions (owner, type, package, id)
+    check.py config CONTROL_URL JSON              set emulator configuration keys
     check.py clear-log CONTROL_URL
     check.py no-writes CONTROL_URL                fail if the log holds any write request
     check.py deleted BEFORE AFTER REPORT...       the versions gone between BEFORE and AFTER are exactly those the reports list
@@ -19,10 +20,11 @@ import urllib.request
 from urllib.parse import urlsplit
 
 
-def control(url: str, path: str, method: str = "GET") -> object:
+def control(url: str, path: str, method: str = "GET", body: bytes = b"") -> object:
     if urlsplit(url).hostname != "127.0.0.1":
         raise SystemExit(f"check.py: refusing {url}: the emulator listens on 127.0.0.1 only")
-    request = urllib.request.Request(url.rstrip("/") + path, method=method, data=b"" if method == "POST" else None)
+    request = urllib.request.Request(url.rstrip("/") + path, method=method, data=body if method == "POST" else None,
+                                     headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         body = response.read()
     return json.loads(body) if body else None
@@ -44,6 +46,9 @@ def main(argv: list[str]) -> int:
     if command == "snapshot":
         with open(args[1], "w", encoding="utf-8") as handle:
             json.dump(sorted(active(control(args[0], "/state"))), handle)
+        return 0
+    if command == "config":
+        control(args[0], "/config", "POST", args[1].encode())
         return 0
     if command == "clear-log":
         control(args[0], "/log/clear", "POST")
