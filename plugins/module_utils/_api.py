@@ -262,7 +262,8 @@ class GitHubPackagesClient:
         self._base_path = parts.path.rstrip("/")
         if parts.scheme == "http" and not _is_loopback(parts.hostname):
             raise InsecureTransport(
-                "refusing to send the token over plain http:// to %s; use https:// (plain http is only allowed to loopback test servers)" % parts.hostname
+                "api_url: refusing to send the token over plain http:// to %s; use https:// (plain http is only allowed to loopback test servers)"
+                % parts.hostname
             )
         # GitHub Enterprise Server serves the API under /api/v3; api.github.com and GHE.com (api.SUBDOMAIN.ghe.com) do not.
         self.ghes = self._base_path.lower().endswith("/api/v3") if ghes is None else bool(ghes)
@@ -821,7 +822,8 @@ class RegistryClient:
             raise ValueError("registry_url must be an http(s) URL without credentials or query, like https://ghcr.io, got %r" % (registry_url,))
         if parts.scheme == "http" and not _is_loopback(parts.hostname):
             raise InsecureTransport(
-                "refusing to send the token over plain http:// to %s; use https:// (plain http is only allowed to loopback test servers)" % parts.hostname
+                "registry_url: refusing to send the token over plain http:// to %s; use https:// (plain http is only allowed to loopback test servers)"
+                % parts.hostname
             )
         self.registry_url = "%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/"))
         self._host = parts.hostname.lower()

@@ -158,7 +158,7 @@ def is_prerelease(name: str) -> bool:
 def validate_globs(patterns: Any, option: str) -> None:
     """Check a list of shell-style globs (fnmatchcase syntax); ValueError naming option on anything unusable.
 
-    Rejected: a non-list, a non-string or empty entry, and a '[' that no ']' closes (fnmatch would
+    Rejected: a non-list, a non-string, empty or blank entry, and a '[' that no ']' closes (fnmatch would
     silently take it literally; '[[]' is the way to match a literal '[').
     """
     if isinstance(patterns, (str, bytes)) or not isinstance(patterns, (list, tuple)):
@@ -168,6 +168,8 @@ def validate_globs(patterns: Any, option: str) -> None:
             raise ValueError(f"{option}: {pattern!r} is not a string")
         if not pattern:
             raise ValueError(f"{option}: an empty pattern matches nothing; remove it")
+        if not pattern.strip():
+            raise ValueError(f"{option}: {pattern!r} is blank; remove it, or give a name or a glob")
         if _unclosed_bracket(pattern):
             raise ValueError(f"{option}: {pattern!r} has a '[' that no ']' closes; write '[[]' to match a literal '['")
 
@@ -351,6 +353,8 @@ class Policy:
             for version_id in self.version_ids:
                 if isinstance(version_id, bool) or not isinstance(version_id, int):
                     raise ValueError(f"version_ids: {version_id!r} is not an integer")
+                if version_id <= 0:
+                    raise ValueError(f"version_ids: {version_id} is not a version id (a positive integer)")
             put("version_ids", tuple(self.version_ids))
         for name in ("versions", "tags", "exclude"):
             value = getattr(self, name)
