@@ -144,6 +144,18 @@ options:
     type: str
     choices: [absent]
     default: absent
+  manifest_graph:
+    description:
+      - For V(container) packages, plan with the image graph read from the container registry, as
+        O(ghpkgs.registry.package_version#module:manifest_graph) does, so that no kept image loses a platform image, attestation,
+        signature or referrer. One registry client is shared by all packages.
+    type: bool
+    default: true
+  registry_url:
+    description:
+      - The container registry for O(manifest_graph), see O(ghpkgs.registry.package_version#module:registry_url).
+        Derived from O(api_url) when omitted.
+    type: str
 notes:
   - The notes of M(ghpkgs.registry.package_version) apply to every package, in particular the one on multi-arch container images.
 seealso:
@@ -322,11 +334,19 @@ import threading
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, GitHubPackagesClient, Owner
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, GitHubPackagesClient, Owner, RegistryClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report
-from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import OUTCOMES, POLICY_OPTIONS, PackageVersions, build_policy, utcnow
+from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (
+    GRAPH_OPTIONS,
+    OUTCOMES,
+    POLICY_OPTIONS,
+    PackageVersions,
+    build_policy,
+    registry_url,
+    utcnow,
+)
 
 PACKAGE_OPTIONS: dict[str, dict[str, t.Any]] = {
     "package_type": {"type": "str", "required": True, "choices": list(PACKAGE_TYPES)},
@@ -341,6 +361,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "policy": {"type": "dict", "default": {}, "options": POLICY_OPTIONS},
     "delete_package_when_empty": {"type": "bool", "default": False},
     "state": {"type": "str", "default": "absent", "choices": ["absent"]},
+    **GRAPH_OPTIONS,
 }
 
 REPORT_VERSION_KEYS = ("id", "name", "tags", "created_at", "updated_at", "deleted_at")
@@ -355,13 +376,17 @@ class PackageFailed(Exception):
 
 
 class PackageContext:
-    """What PackageVersions needs from a module, for one package of the batch: its own params, the shared client and owner,
+    """What PackageVersions needs from a module, for one package of the batch: its own params, the shared clients and owner,
     warnings prefixed with the package, and failures raised (PackageFailed) instead of ending the module."""
 
-    def __init__(self, module: GitHubPackagesModule, params: dict[str, t.Any], warn: t.Callable[[str], None]) -> None:
+    def __init__(self, cleanup: Cleanup, params: dict[str, t.Any]) -> None:
         self.params = params
-        self._module = module
-        self._warn = warn
+        self._cleanup = cleanup
+        self._module = cleanup.module
+
+    @property
+    def registry(self) -> RegistryClient:
+        return self._cleanup.registry(self.params)
 
     @property
     def client(self) -> GitHubPackagesClient:
@@ -380,7 +405,7 @@ class PackageContext:
         return False
 
     def warn(self, message: str) -> None:
-        self._warn(message)
+        self._cleanup.warn(self.params, message)
 
     def fail(self, msg: str, **result: t.Any) -> t.NoReturn:
         raise PackageFailed(msg, result)
@@ -452,6 +477,18 @@ class Cleanup:
         self.module = module
         self.packages = package_params_list
         self.lock = threading.Lock()
+        self._registry: t.Optional[RegistryClient] = None
+
+    def registry(self, params: dict[str, t.Any]) -> RegistryClient:
+        """One registry client for every container package (they all read from the same registry), made when first needed."""
+        with self.lock:
+            if self._registry is None:
+                p = self.module.params
+                self._registry = RegistryClient(
+                    p["token"], t.cast(str, registry_url(params)), validate_certs=p["validate_certs"], timeout=p["timeout"],
+                    max_retries=p["max_retries"], rate_limit_wait=p["rate_limit_wait"], max_concurrency=p["max_concurrency"],
+                )
+            return self._registry
 
     def warn(self, params: dict[str, t.Any], message: str) -> None:
         with self.lock:
@@ -461,12 +498,16 @@ class Cleanup:
         owner = self.module.owner
         workers = self.module.params["max_concurrency"]
         # Two pools: packages wait on their deletions, so deletions must not queue behind packages in the same pool.
-        with ThreadPoolExecutor(max_workers=workers) as versions_pool, ThreadPoolExecutor(max_workers=workers) as packages_pool:
-            results = list(packages_pool.map(lambda params: self.one(params, owner, versions_pool), self.packages))
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as versions_pool, ThreadPoolExecutor(max_workers=workers) as packages_pool:
+                results = list(packages_pool.map(lambda params: self.one(params, owner, versions_pool), self.packages))
+        finally:
+            if self._registry is not None:
+                self._registry.close()
         return self.result(results, owner)
 
     def one(self, params: dict[str, t.Any], owner: Owner, pool: ThreadPoolExecutor) -> dict[str, t.Any]:
-        context = PackageContext(self.module, params, lambda message: self.warn(params, message))
+        context = PackageContext(self, params)
         run = PackageVersions(context, now=utcnow, executor=pool)
         try:
             result = run.run()

@@ -21,6 +21,8 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import parse_report
 from ansible_collections.ghpkgs.registry.plugins.modules import package_cleanup
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules import test_package_version as pv
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.test_package_version_graph import children, multi_arch
 
 API = "https://api.github.com"
 TOKEN = "ghp_PackageCleanupUnitSecret0123456789abcd"
@@ -147,7 +149,8 @@ def gh() -> t.Iterator[FakeGitHub]:
 
 
 def run(args: dict[str, t.Any], check_mode: bool = False) -> Exited:
-    full = {"token": TOKEN, "owner": "acme", "max_retries": 0, "points_per_minute": 0, **args}
+    # These packages are single-platform images; the image graph has its own test below.
+    full = {"token": TOKEN, "owner": "acme", "max_retries": 0, "points_per_minute": 0, "manifest_graph": False, **args}
     if check_mode:
         full["_ansible_check_mode"] = True
     with patch_module_args(full):
@@ -271,3 +274,30 @@ def test_the_last_tagged_version_is_kept_per_package(gh: FakeGitHub) -> None:
     assert not out.failed
     outcomes = {v["id"]: v["outcome"] for v in out.result["packages"][0]["versions"]}
     assert outcomes == {11: "deleted", 12: "deleted", 13: "deleted", 14: "kept"}
+
+
+def test_container_packages_are_planned_with_the_image_graph_through_one_registry_client() -> None:
+    """The multi-arch fake of package_version's tests: untagged leftovers go, the children of kept indexes stay, in every package."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = pv.FakeGitHub(mock)
+        releases = {}
+        for name, first in (("team/app", 100), ("team/api", 1000)):
+            pkg = fake.package("container", name)
+            releases[name] = [multi_arch(pkg, first, 60, ["v1.0.0"]), multi_arch(pkg, first + 100, 20, ["v1.1.0", "latest"], sign=True)]
+            pkg.add(first - 50, "leftover", 50)
+        packages = [{"package_type": "container", "name": name} for name in releases]
+        args = {"token": pv.TOKEN, "owner": "octo-org", "packages": packages, "policy": {"untagged": True}, "manifest_graph": True}
+        plan = run(args, check_mode=True)
+        assert not plan.failed and fake.writes() == []
+        out = run(args)
+        assert not out.failed
+        for result, first in zip(out.result["packages"], (100, 1000)):
+            deleted = {v["id"] for v in result["versions"] if v["outcome"] == "deleted"}
+            kept = {v["id"] for v in result["versions"] if v["outcome"] == "kept"}
+            assert deleted == {first - 50}
+            assert all(children(release) <= kept for release in releases[result["name"]])
+        assert [v["id"] for p in plan.result["packages"] for v in p["versions"] if v["outcome"] == "would_delete"] == [50, 950]
+        # Every manifest read is accounted for per package, and each run asked the registry for a pull token once per repository.
+        reads = fake.manifest_reads()
+        assert len(reads) == sum(p["manifests_read"] for r in (plan, out) for p in r.result["packages"]) > 0
+        assert len([c for c in mock.calls if c.request.url.startswith(pv.REGISTRY + "/token")]) == 4
