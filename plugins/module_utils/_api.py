@@ -285,6 +285,8 @@ class GitHubPackagesClient:
         self._hold_until = 0.0
         self._rl_remaining: t.Optional[int] = None
         self._rl_reset: t.Optional[float] = None
+        self._rl_in_flight = 0  # requests that spend the primary budget, sent and not answered yet
+        self._rl_answered = threading.Condition(self._lock)
         self._owners: t.Dict[str, Owner] = {}
 
         self._session = session if session is not None else requests.Session()
@@ -485,18 +487,21 @@ class GitHubPackagesClient:
         secondary_hits = 0
         secondary_waited = 0.0
         while True:
+            self._wait_for_hold()
             if primary_gate:
                 self._wait_for_primary(method, display)
-            self._wait_for_hold()
+            headers = None
             try:
                 response = self._send(method, url)
+                headers = response.headers
             except requests.exceptions.RequestException as exc:
                 if retries < self.max_retries and self._may_retry_exception(method, exc):
                     self._sleep(self._backoff(retries))
                     retries += 1
                     continue
                 raise self._transport_error(exc, method, display, retries, extra_secret) from None
-            self._note_rate_limit(response.headers)
+            finally:
+                self._note_rate_limit(headers, primary_gate)
             status = response.status_code
             if status < 400:
                 return response
@@ -606,18 +611,25 @@ class GitHubPackagesClient:
                 return
             self._sleep(delay)
 
-    def _note_rate_limit(self, headers: t.Any) -> None:
-        resource = headers.get("x-ratelimit-resource")
-        remaining = headers.get("x-ratelimit-remaining")
-        reset = headers.get("x-ratelimit-reset")
-        if (resource and resource != "core") or remaining is None or reset is None:
-            return
+    def _note_rate_limit(self, headers: t.Any, reserved: bool) -> None:
+        """Take the primary budget from an answer's headers (None: no answer) and give back the request's reservation."""
+        resource = headers.get("x-ratelimit-resource") if headers is not None else None
+        remaining = headers.get("x-ratelimit-remaining") if headers is not None else None
+        reset = headers.get("x-ratelimit-reset") if headers is not None else None
         try:
-            remaining_value, reset_value = int(remaining), float(reset)
+            fresh = None if (resource and resource != "core") or remaining is None or reset is None else (int(remaining), float(reset))
         except ValueError:
-            return
-        with self._lock:
-            self._rl_remaining, self._rl_reset = remaining_value, reset_value
+            fresh = None
+        with self._rl_answered:
+            if reserved:
+                self._rl_in_flight -= 1
+            if fresh is not None:
+                if self._rl_reset is None or self._rl_remaining is None or fresh[1] > self._rl_reset + 1:
+                    self._rl_remaining, self._rl_reset = fresh  # a new window (a second of rounding is the same one)
+                else:
+                    # Answers overtake each other: within a window the lowest count is the latest.
+                    self._rl_remaining, self._rl_reset = min(self._rl_remaining, fresh[0]), max(self._rl_reset, fresh[1])
+            self._rl_answered.notify_all()
 
     def _primary_delay(self) -> float:
         """Seconds until the primary budget is back (0 when it is not exhausted)."""
@@ -628,18 +640,28 @@ class GitHubPackagesClient:
         return reset + 1 - self._wall_clock()
 
     def _wait_for_primary(self, method: str, display: str) -> None:
-        with self._lock:
-            exhausted, reset = self._rl_remaining == 0, self._rl_reset
-        if not exhausted:
-            return
-        delay = self._primary_delay()
-        if delay > self.rate_limit_wait:
-            raise self._primary_error(method, display, None, None, "waiting for it is longer than rate_limit_wait (%.0f s)" % self.rate_limit_wait)
-        if delay > 0:
-            self._sleep(delay)
-        with self._lock:
-            if self._rl_reset == reset:
-                self._rl_remaining = None
+        """Reserve one request of the primary budget, waiting for the reset when it is spent.
+
+        The last answer's x-ratelimit-remaining does not count the requests still on their way, so those are
+        subtracted: with many in flight at the end of a window, none of them runs into the limit. When they may have
+        spent the rest, their answers tell: wait for them, then for the reset only if the budget really is 0.
+        """
+        while True:
+            with self._rl_answered:
+                while self._rl_remaining is not None and self._rl_remaining - self._rl_in_flight <= 0 < self._rl_in_flight:
+                    self._rl_answered.wait()
+                if self._rl_remaining is None or self._rl_remaining > 0:
+                    self._rl_in_flight += 1
+                    return
+                reset = self._rl_reset
+            delay = self._primary_delay()
+            if delay > self.rate_limit_wait:
+                raise self._primary_error(method, display, None, None, "waiting for it is longer than rate_limit_wait (%.0f s)" % self.rate_limit_wait)
+            if delay > 0:
+                self._sleep(delay)
+            with self._lock:
+                if self._rl_reset == reset:
+                    self._rl_remaining = None
 
     def _primary_error(self, method: str, display: str, status: t.Optional[int], body: t.Optional[t.Dict[str, t.Any]], why: str) -> RateLimitExceeded:
         with self._lock:
