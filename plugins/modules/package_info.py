@@ -239,6 +239,7 @@ docker_conflicts:
 
 import fnmatch
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, Owner
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import MissingScopes, NotFound
@@ -300,6 +301,21 @@ def package_info(item: dict[str, t.Any]) -> dict[str, t.Any]:
         "updated_at": item.get("updated_at"),
         "html_url": item.get("html_url"),
     }
+
+
+def version_info(item: dict[str, t.Any], package_type: str) -> dict[str, t.Any]:
+    """The fields of one of GitHub's package version objects that this module returns."""
+    version = Version.from_api(item, package_type).as_dict()
+    if version["updated_at"] == version["created_at"]:
+        version["updated_at"] = version["created_at"]  # one string instead of two equal ones
+    version["html_url"] = item.get("html_url")
+    return version
+
+
+def _newest_first(version: dict[str, t.Any]) -> tuple[str, int]:
+    # Timestamps are UTC with a "Z" (format_timestamp): as strings they sort by time once whole seconds get a fraction too.
+    stamp = version["created_at"][:-1]
+    return (stamp if "." in stamp else stamp + ".000000", version["id"])
 
 
 def _package_key(package: dict[str, t.Any]) -> tuple[str, str]:
@@ -393,12 +409,12 @@ class Inventory:
 
     def versions(self, owner: Owner, package: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         package_type = package["package_type"]
-        collected: list[tuple[Version, t.Optional[str]]] = []
-        for state in self.query.version_states:
-            for item in self.client.list_versions(owner, package_type, package["name"], state):
-                collected.append((Version.from_api(item, package_type), item.get("html_url")))
-        collected.sort(key=lambda pair: (pair[0].created_at, pair[0].id), reverse=True)
-        return [dict(version.as_dict(), html_url=html_url) for version, html_url in collected]
+        # Each item becomes its result right away: with 100,000 versions, nothing else per version stays in memory.
+        found = [version_info(item, package_type)
+                 for state in self.query.version_states
+                 for item in self.client.list_versions(owner, package_type, package["name"], state)]
+        found.sort(key=_newest_first, reverse=True)
+        return found
 
     def docker_conflicts(self, owner: Owner) -> list[dict[str, t.Any]]:
         return sorted((package_info(item) for item in self.client.list_docker_conflicts(owner)), key=_package_key)
@@ -410,8 +426,10 @@ def run(module: GitHubPackagesModule) -> dict[str, t.Any]:
     owner = inventory.owner()
     packages = inventory.packages(owner)
     if query.include_versions:
-        for package in packages:
-            package["versions"] = inventory.versions(owner, package)
+        # The listings of different packages are independent: run them side by side, max_concurrency at a time.
+        with ThreadPoolExecutor(max_workers=module.params["max_concurrency"]) as pool:
+            for package, versions in zip(packages, pool.map(lambda package: inventory.versions(owner, package), packages)):
+                package["versions"] = versions
     result: dict[str, t.Any] = {"changed": False, "packages": packages}
     if query.include_docker_conflicts:
         result["docker_conflicts"] = inventory.docker_conflicts(owner)
