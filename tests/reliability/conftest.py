@@ -114,11 +114,6 @@ class Run:
     def output(self) -> str:
         return self.stdout + self.stderr
 
-    def results(self) -> list[dict[str, Any]]:
-        """Task results printed by the json callback (one dict per task and host)."""
-        data = json.loads(self.stdout[self.stdout.index("{"):])
-        return [host for play in data["plays"] for task in play["tasks"] for host in task["hosts"].values()]
-
 
 class Ansible:
     """Runs ansible / ansible-playbook with the collection tree, a private ANSIBLE_HOME, and no ambient GitHub variables."""
@@ -127,7 +122,7 @@ class Ansible:
         self.collections = collections
         self.home = home
 
-    def env(self, extra: dict[str, str] | None = None, json_output: bool = False) -> dict[str, str]:
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_", "ANSIBLE_"))}
         env.update({
             "ANSIBLE_COLLECTIONS_PATH": str(self.collections),
@@ -142,15 +137,8 @@ class Ansible:
             "ANSIBLE_DEPRECATION_WARNINGS": "false",
             "PYTHONDONTWRITEBYTECODE": "1",
         })
-        if json_output:
-            env.update({"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json" if self._has_builtin_json() else "json",
-                        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})
         env.update(extra or {})
         return env
-
-    @staticmethod
-    def _has_builtin_json() -> bool:
-        return False
 
     def module(self, name: str, args: dict[str, Any], *flags: str, env: dict[str, str] | None = None,
                timeout: float = 300) -> Run:
@@ -159,10 +147,15 @@ class Ansible:
         done = subprocess.run(command, env=self.env(env), capture_output=True, text=True, timeout=timeout)
         return Run(done.returncode, done.stdout, done.stderr)
 
-    def playbook(self, path: Path, *flags: str, env: dict[str, str] | None = None, json_output: bool = False,
-                 timeout: float = 600) -> Run:
+    def start_playbook(self, path: Path, *flags: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """ansible-playbook in the background (output: stdout and stderr together)."""
         command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(path), *flags]
-        done = subprocess.run(command, env=self.env(env, json_output), capture_output=True, text=True, timeout=timeout,
+        return subprocess.Popen(command, env=self.env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                cwd=str(path.parent))
+
+    def playbook(self, path: Path, *flags: str, env: dict[str, str] | None = None, timeout: float = 600) -> Run:
+        command = [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(path), *flags]
+        done = subprocess.run(command, env=self.env(env), capture_output=True, text=True, timeout=timeout,
                               cwd=str(path.parent))
         return Run(done.returncode, done.stdout, done.stderr)
 
