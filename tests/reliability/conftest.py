@@ -74,8 +74,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for name, amount in sorted(FIGURES.counts.items()):
         terminalreporter.write_line(f"{name}: {amount}")
     faults = sum(v for k, v in FIGURES.counts.items() if k.startswith("faults injected"))
+    inputs = sum(v for k, v in FIGURES.counts.items() if k.startswith("inputs tried"))
     terminalreporter.write_line(f"TOTAL faults injected: {faults}; kill points survived: {FIGURES.counts['kill points survived']}; "
-                                f"inputs tried: {FIGURES.counts['inputs tried']}")
+                                f"inputs tried: {inputs}")
 
 
 @pytest.fixture(scope="session")
