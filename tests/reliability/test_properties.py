@@ -19,7 +19,7 @@ from conftest import FIGURES
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 INDEX = "application/vnd.oci.image.index.v1+json"
 IMAGE = "application/vnd.oci.image.manifest.v1+json"
-SETTINGS = settings(max_examples=250, deadline=None, derandomize=True)
+SETTINGS = settings(max_examples=250, deadline=None, derandomize=True, database=None)
 
 
 @pytest.fixture(scope="module")
