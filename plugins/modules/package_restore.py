@@ -119,7 +119,7 @@ EXAMPLES = r"""
     owner: octo-org
     package_type: container
     name: team/app
-    version_ids: "{{ cleanup.versions | selectattr('action', 'equalto', 'deleted') | map(attribute='id') | list }}"
+    version_ids: "{{ cleanup.versions | selectattr('outcome', 'equalto', 'deleted') | map(attribute='id') | list }}"
 
 - name: Restore the deleted versions tagged v1.*, and see what would happen first
   ghpkgs.registry.package_restore:
