@@ -18,7 +18,7 @@ import pytest
 from conftest import BIN, FIGURES, SECRET, Emulator, base_seed, clean_dir, state_snapshot
 
 KILLS = 20
-CHAIN = 4  # kills in a row (each run starting from the state the previous kill left), then a full rerun
+CHAIN = 5  # kills in a row (each run starting from the state the previous kill left), then a full rerun
 PACKAGES = 6
 VERSIONS = 50
 
@@ -101,20 +101,39 @@ def test_killed_cleanups_converge(ansible: Any, interrupted: Emulator, tmp_path:
         emu.control.reset()
         clean_dir(reports)
         for dummy in range(CHAIN):
+            if survived == KILLS:
+                break
             runs += 1
             before = deleted_ids(state_snapshot(emu.control.state()))
             assert runs <= 3 * KILLS, "runs keep finishing before their kill point"
             process = start(ansible, emu, reports, tmp_path)
-            delay = rng.uniform(0.2, 0.9 * duration)
-            try:
-                process.wait(timeout=delay)
+            # Every other kill lands after a random number of this run's DELETEs (mid-work for sure); the others after a
+            # random time, which also reaches the startup, listing and report-writing phases.
+            by_deletes = survived % 2 == 1
+            left = len(allowed - before)
+            threshold = rng.randint(1, max(1, left * 9 // 10)) if by_deletes else 0
+            deadline = time.monotonic() + rng.uniform(0.2, 0.9 * duration)
+            sent_before = len(emu.state.log)
+            killed = False
+            while process.poll() is None:
+                if by_deletes:
+                    deletes = sum(1 for entry in emu.state.log[sent_before:] if entry["method"] == "DELETE")
+                    due = deletes >= threshold
+                else:
+                    due = time.monotonic() >= deadline
+                if due:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    killed = True
+                    break
+                time.sleep(0.005)
+            if not process.wait(timeout=30) == 0 and not killed:
+                pytest.fail("an uninterrupted run failed:\n" + (tmp_path / "output.txt").read_text()[-4000:])
+            if not killed:
                 continue  # finished before its kill point: not counted
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
+            point = f"after {threshold} DELETEs" if by_deletes else "at a random time"
             now = state_snapshot(emu.control.state())
             outside = deleted_ids(now) - deleted_ids(initial) - allowed
-            assert not outside, f"kill {survived + 1} (after {delay:.1f} s): deleted outside the policy: {sorted(outside)}"
+            assert not outside, f"kill {survived + 1} ({point}): deleted outside the policy: {sorted(outside)}"
             reports_are_whole(reports)
             survived += 1
             after = deleted_ids(now)
