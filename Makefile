@@ -6,21 +6,24 @@ SHELL := /bin/bash
 
 PYENV_ROOT := $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
 PY311 := $(firstword $(wildcard $(PYENV_ROOT)/versions/3.11.*/bin/python3) $(shell command -v python3.11))
+PY312 := $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12.*/bin/python3) $(shell command -v python3.12))
 PY313 := $(firstword $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3) $(shell command -v python3.13))
 
 VENV := .venv
 CORE_OLD := 2.19
+CORE_MID := 2.20
 CORE_NEW := 2.21
 OLD := $(VENV)/core-$(CORE_OLD)
+MID := $(VENV)/core-$(CORE_MID)
 NEW := $(VENV)/core-$(CORE_NEW)
 # Outside the checkout: inside it, ansible-test would list files through the checkout's git and see none of the tree.
 TREE := $(or $(TMPDIR),/tmp)/ghpkgs-registry-tree-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-10)
 COLL := $(TREE)/ansible_collections/ghpkgs/registry
 PYTEST_ARGS ?= -q
 
-.PHONY: test demo lint venvs tree ansible-test-pip units sanity integration emulator fidelity clean
+.PHONY: test demo lint venvs tree ansible-test-pip units sanity integration emulator fidelity clean release-check changelog
 
-test: units emulator fidelity sanity lint integration
+test: units emulator fidelity sanity lint release-check integration demo
 	@echo "All tests passed."
 
 venvs: $(OLD)/.ok $(NEW)/.ok
@@ -37,6 +40,13 @@ $(NEW)/.ok: tests/requirements/dev.txt
 	$(NEW)/bin/pip install -q --disable-pip-version-check 'ansible-core==$(CORE_NEW).*' -r tests/requirements/dev.txt
 	touch $@
 
+# Sanity only: ansible-test builds its own environments for the tests.
+$(MID)/.ok:
+	test -x "$(PY312)" || { echo "Python 3.12 not found (pyenv or python3.12)"; exit 1; }
+	rm -rf $(MID) && "$(PY312)" -m venv $(MID)
+	$(MID)/bin/pip install -q --disable-pip-version-check 'ansible-core==$(CORE_MID).*'
+	touch $@
+
 # ansible-test needs the collection at ansible_collections/ghpkgs/registry: build the artifact and install it there,
 # so that every test runs against exactly what Galaxy would ship.
 tree: $(OLD)/.ok
@@ -48,9 +58,9 @@ tree: $(OLD)/.ok
 
 # ansible-test --venv bootstraps pip with a script it downloads from a host we cannot reach: cache a stand-in.
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
-ansible-test-pip: venvs
+ansible-test-pip: venvs $(MID)/.ok
 	mkdir -p $(ANSIBLE_TEST_CACHE)
-	for venv in $(OLD) $(NEW); do \
+	for venv in $(OLD) $(MID) $(NEW); do \
 	  version=$$(grep -oP "pip='\K[0-9.]+" $$venv/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py); \
 	  cp tests/tools/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py; \
 	done
@@ -80,13 +90,14 @@ fidelity: $(OLD)/.ok
 clean:
 	rm -rf $(VENV) .cache build
 
-# ansible-lint --profile production on the roles and playbooks, in its own venv, offline, in the built tree so that
-# the collection's FQCNs resolve.
-LINT := $(VENV)/lint
+# ansible-lint --profile production on the roles and playbooks, offline, in the built tree so that the collection's
+# FQCNs resolve. Its venv also holds the release tools (galaxy-importer brings ansible-lint).
+LINT := $(VENV)/release
 $(LINT)/.ok:
 	test -x "$(PY311)" || { echo "Python 3.11 not found (pyenv or python3.11)"; exit 1; }
 	rm -rf $(LINT) && "$(PY311)" -m venv $(LINT)
-	$(LINT)/bin/pip install -q --disable-pip-version-check 'ansible-lint==26.10.1' 'ansible-core==$(CORE_OLD).*'
+	$(LINT)/bin/pip install -q --disable-pip-version-check 'ansible-lint==26.10.1' 'ansible-core==$(CORE_OLD).*' \
+	  'galaxy-importer==0.4.44' 'antsibull-docs==2.28.0' 'antsibull-changelog==0.36.0' 'ansible-builder==3.2.0'
 	touch $@
 
 lint: $(LINT)/.ok tree
@@ -95,3 +106,58 @@ lint: $(LINT)/.ok tree
 # The README's demo: the emulator with a realistic organization, then report, cleanup dry run, cleanup, restore.
 demo: tree
 	GHPKGS_DEMO_TREE=$(abspath $(TREE)) tests/demo/run-demo
+
+# What Galaxy and Automation Hub check on upload, and what a release needs:
+# - galaxy-importer on the artifact `make tree` built (no Docker: ansible-test off, ansible-doc, ansible-lint on); any
+#   WARNING or ERROR line fails, since Galaxy shows them on the collection's page;
+# - antsibull-docs: every module, role and docs/docsite page renders, references resolve;
+# - antsibull-changelog: fragments and changelog.yaml are valid, and changelog.yaml and CHANGELOG.md hold every fragment
+#   and module (`make changelog` updates them);
+# - ansible-builder: the EE example in docs/docsite/ee creates its build context with this artifact, and the
+#   introspection that runs inside the image finds the collection's Python requirements (meta/execution-environment.yml);
+# - ansible-doc renders every module (with examples and return values) and every role of the installed copy;
+# - ansible-test sanity on ansible-core 2.20 (units and integration run on the oldest and newest).
+RELEASE_TMP := $(or $(TMPDIR),/tmp)/ghpkgs-registry-release-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-10)
+release-check: $(LINT)/.ok tree ansible-test-pip
+	rm -rf $(RELEASE_TMP) && mkdir -p $(RELEASE_TMP)
+	printf '[galaxy-importer]\nrun_ansible_test = false\nrun_ansible_doc = true\nrun_ansible_lint = true\noffline_ansible_lint = true\ncheck_changelog = true\n' \
+	  > $(RELEASE_TMP)/galaxy-importer.cfg
+	cd $(RELEASE_TMP) && PATH="$(CURDIR)/$(LINT)/bin:$$PATH" GALAXY_IMPORTER_CONFIG=$(RELEASE_TMP)/galaxy-importer.cfg \
+	  $(CURDIR)/$(LINT)/bin/python -m galaxy_importer.main $(CURDIR)/build/ghpkgs-registry-*.tar.gz > importer.log 2>&1 \
+	  || { cat importer.log; exit 1; }
+	! grep -E '^(WARNING|ERROR)' $(RELEASE_TMP)/importer.log || { echo "galaxy-importer reported the lines above"; exit 1; }
+	grep -qx 'Importer processing completed successfully' $(RELEASE_TMP)/importer.log
+	PATH="$(CURDIR)/$(LINT)/bin:$$PATH" $(LINT)/bin/antsibull-docs lint-collection-docs --plugin-docs \
+	  --validate-collection-refs all --disallow-unknown-collection-refs --check-extra-docs-refs .
+	$(LINT)/bin/antsibull-changelog lint
+	$(LINT)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	mkdir -p $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry && git ls-files -z --cached --others --exclude-standard \
+	  | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry
+	cd $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry && PATH="$(CURDIR)/$(LINT)/bin:$$PATH" \
+	  $(CURDIR)/$(LINT)/bin/antsibull-changelog release --update-existing --reload-plugins 2>/dev/null
+	diff -u changelogs/changelog.yaml $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry/changelogs/changelog.yaml \
+	  && diff -u CHANGELOG.md $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry/CHANGELOG.md \
+	  || { echo "changelogs/changelog.yaml or CHANGELOG.md is not up to date with the fragments and plugins: run 'make changelog'"; exit 1; }
+	artifact=$$(basename build/ghpkgs-registry-*.tar.gz); grep -q "$$artifact" docs/docsite/ee/execution-environment.yml \
+	  && grep -q "$$artifact" docs/docsite/ee/requirements.yml || { echo "docs/docsite/ee/*.yml must name $$artifact"; exit 1; }
+	mkdir -p $(RELEASE_TMP)/ee && cp docs/docsite/ee/execution-environment.yml docs/docsite/ee/requirements.yml build/ghpkgs-registry-*.tar.gz $(RELEASE_TMP)/ee/
+	cd $(RELEASE_TMP)/ee && $(CURDIR)/$(LINT)/bin/ansible-builder create -f execution-environment.yml -c context >/dev/null
+	$(LINT)/bin/python $(RELEASE_TMP)/ee/context/_build/scripts/introspect.py introspect --sanitize $(TREE) > $(RELEASE_TMP)/ee/introspect.txt 2>/dev/null
+	grep -q 'requests.*from collection ghpkgs.registry' $(RELEASE_TMP)/ee/introspect.txt
+	for module in $$(basename -s .py plugins/modules/*.py); do \
+	  ANSIBLE_NOCOLOR=1 ANSIBLE_COLLECTIONS_PATH=$(TREE) $(LINT)/bin/ansible-doc ghpkgs.registry.$$module > $(RELEASE_TMP)/doc.txt; \
+	  grep -q '^EXAMPLES:' $(RELEASE_TMP)/doc.txt && grep -q '^RETURN VALUES:' $(RELEASE_TMP)/doc.txt \
+	    || { echo "ansible-doc ghpkgs.registry.$$module: no EXAMPLES or RETURN"; exit 1; }; \
+	done
+	for role in $$(ls roles); do \
+	  ANSIBLE_NOCOLOR=1 ANSIBLE_COLLECTIONS_PATH=$(TREE) $(LINT)/bin/ansible-doc -t role ghpkgs.registry.$$role > $(RELEASE_TMP)/doc.txt; \
+	  grep -q '^ENTRY POINT: \*main\* - ' $(RELEASE_TMP)/doc.txt \
+	    || { echo "ansible-doc -t role ghpkgs.registry.$$role: no documented main entry point"; exit 1; }; \
+	done
+	cd $(COLL) && $(CURDIR)/$(MID)/bin/ansible-test sanity --venv --python 3.12 --color no
+	rm -rf $(RELEASE_TMP)
+
+# Fold new fragments (changelogs/fragments/, kept) and plugin descriptions into the unpublished release of galaxy.yml's
+# version, and regenerate CHANGELOG.md. After publishing, bump galaxy.yml's version: the next fragments start a new release.
+changelog: $(LINT)/.ok
+	PATH="$(CURDIR)/$(LINT)/bin:$$PATH" $(LINT)/bin/antsibull-changelog release --update-existing --reload-plugins
