@@ -210,7 +210,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, Owner
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import (
+    Conflict,
+    GitHubAPIError,
+    InvalidRequest,
+    NotFound,
+    ServerError,
+    TransportError,
+)
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import Report, ReportVersion, load_report, normalize_api_url
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Policy, Version, parse_since, selector
@@ -474,6 +481,16 @@ class Restorer:
             if current is not None and current.get("deleted_at") is None:
                 return _item(target, RESTORED, RESTORED_ALONG, version)
             return _item(target, FAILED, VERSION_EXPIRED, version)
+        except (TransportError, ServerError) as error:
+            # The answer was lost (a dropped connection, a gateway error after the retries): the restore may have been
+            # applied. Ask GitHub, so that the result names every version that is back, and let the other restores go on.
+            try:
+                current = self.client.get_version(self.owner, target.package_type, target.name, version.id)
+            except GitHubAPIError:
+                current = None
+            if current is not None and current.get("deleted_at") is None:
+                return _item(target, RESTORED, version=version)
+            return _item(target, FAILED, "GitHub did not confirm the restore (%s); run again to retry it" % error, version)
         return _item(target, RESTORED, version=version)
 
 

@@ -106,3 +106,38 @@ def test_retries_running_out_fail_clearly_and_a_rerun_finishes(ansible: Any, bul
     assert rc == 0, output
     assert result["counts"]["deleted"] == len(expected_deleted(clean_run) - done)
     assert state_snapshot(bulk.control.state()) == clean_run
+
+
+def restore(ansible: Any, emu: Emulator, ids: list[int]) -> tuple[int, dict[str, Any], str]:
+    args = {"api_url": emu.url, "owner": OWNER, "owner_type": "org", "package_type": TYPE, "name": NAME, "version_ids": ids,
+            "points_per_minute": 0, "max_concurrency": 8, "timeout": 1, "max_retries": 6}
+    run = ansible.module("package_restore", args, env={"GITHUB_TOKEN": SECRET})
+    assert not leaks(run.output)
+    return run.rc, module_result(run), run.output
+
+
+def test_restore_under_faults_says_what_it_did_and_a_rerun_finishes(ansible: Any, bulk: Emulator, clean_run: dict[Any, Any]) -> None:
+    bulk.control.reset()
+    initial = state_snapshot(bulk.control.state())
+    rc, result, output = cleanup(ansible, bulk)
+    assert rc == 0, output
+    ids = sorted(expected_deleted(clean_run))[:300]
+    bulk.control.config(**FAULTS)
+    rc, result, output = restore(ansible, bulk, ids)
+    FIGURES.faults_from_log(bulk.control.log())
+    restored = {item["version_id"] for item in result.get("restores", []) if item.get("outcome") == "restored"}
+    active = {vid for key, value in state_snapshot(bulk.control.state()).items() if key[2] == NAME for vid in value["active"]}
+    # Whatever the outcome, the result names every version it restored: none restored silently, none claimed wrongly.
+    assert restored <= active, "a version reported as restored is not active"
+    if rc != 0:
+        assert result.get("restores") is not None and result.get("counts"), f"the failure does not say what was done: {result.get('msg')}"
+        # A restore whose answer was lost and that GitHub had not applied yet when asked is reported as unconfirmed.
+        unconfirmed = {i["version_id"] for i in result["restores"] if i.get("outcome") == "failed" and "did not confirm" in i["reason"]}
+        present = {i["version_id"] for i in result["restores"] if i.get("outcome") == "already_present"}
+        assert set(ids) & active <= restored | present | unconfirmed, "a restored version is missing from the result"
+        bulk.control.config(**{key: None for key in FAULTS if key.endswith("_every_n")})
+        rc, result, output = restore(ansible, bulk, ids)
+        assert rc == 0, output[-3000:]
+    after = state_snapshot(bulk.control.state())
+    assert {vid for key, value in after.items() if key[2] == NAME for vid in value["active"]} >= set(ids)
+    assert {k: v for k, v in after.items() if k[2] != NAME} == {k: v for k, v in initial.items() if k[2] != NAME}
