@@ -700,7 +700,7 @@ class GitHubPackagesClient:
     ) -> GitHubAPIError:
         status = response.status_code
         headers = response.headers
-        common = {"status": status, "documentation_url": body["documentation_url"], "method": method, "path": display}
+        common = {"status": status, "documentation_url": body["documentation_url"], "method": method, "path": display, "retried": retries > 0}
         message = body["message"]
 
         if _sso_required(headers):

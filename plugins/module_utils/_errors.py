@@ -24,8 +24,11 @@ class GitHubAPIError(Exception):
         missing_scopes: t.Optional[t.List[str]] = None,
         sso_url: t.Optional[str] = None,
         hint: t.Optional[str] = None,
+        retried: bool = False,
     ) -> None:
         self.status = status
+        # True when this answer came to a repeated request: an earlier attempt may have been applied (its answer was lost).
+        self.retried = retried
         self.message = message
         self.documentation_url = documentation_url
         self.method = method

@@ -139,6 +139,13 @@ def _state(package: t.Optional[t.Mapping[str, t.Any]], package_type: str, name: 
     }
 
 
+def _get_or_none(module: GitHubPackagesModule, owner: t.Any, package_type: str, name: str) -> t.Optional[t.Dict[str, t.Any]]:
+    try:
+        return module.client.get_package(owner, package_type, name)
+    except NotFound:
+        return None
+
+
 def main() -> None:
     module = GitHubPackagesModule(
         argument_spec={
@@ -156,6 +163,12 @@ def main() -> None:
         details.update(result)
         details["msg"] = msg
         module.fail(**details)
+
+    def _restore_failed(error: GitHubAPIError) -> t.NoReturn:
+        if isinstance(error, Conflict):
+            fail_with(error, NAME_TAKEN % (package_type, name), changed=False)
+        token = " matching restore_token" if params["restore_token"] else ""
+        fail_with(error, CANNOT_RESTORE % (package_type, name, token), changed=False)
 
     def work() -> t.Dict[str, t.Any]:
         if not name.strip():
@@ -193,7 +206,11 @@ def main() -> None:
         if wanted == "absent":
             try:
                 module.client.delete_package(owner, package_type, name)
-            except NotFound:
+            except NotFound as error:
+                if error.retried:
+                    # The answer to an earlier attempt was lost and that attempt deleted it: this task made the change.
+                    result.update(package=None, msg="deleted %s %s" % (package_type, name))
+                    return result
                 # Deleted by someone else since we looked: absent all the same.
                 result.update(changed=False, package=None, msg="%s %s is already absent" % (package_type, name))
                 result.pop("diff", None)
@@ -207,11 +224,11 @@ def main() -> None:
 
         try:
             module.client.restore_package(owner, package_type, name, params["restore_token"])
-        except NotFound as error:
-            token = " matching restore_token" if params["restore_token"] else ""
-            fail_with(error, CANNOT_RESTORE % (package_type, name, token), changed=False)
-        except Conflict as error:
-            fail_with(error, NAME_TAKEN % (package_type, name), changed=False)
+        except (NotFound, Conflict) as error:
+            # A repeated restore meets the package its lost first attempt brought back (409, or 404: nothing left to restore).
+            after = _get_or_none(module, owner, package_type, name) if error.retried else None
+            if after is None:
+                _restore_failed(error)
         after = module.client.get_package(owner, package_type, name)
         result.update(package=after, msg="restored %s %s" % (package_type, name))
         if module.diff_mode:

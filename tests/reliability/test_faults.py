@@ -141,3 +141,24 @@ def test_restore_under_faults_says_what_it_did_and_a_rerun_finishes(ansible: Any
     after = state_snapshot(bulk.control.state())
     assert {vid for key, value in after.items() if key[2] == NAME for vid in value["active"]} >= set(ids)
     assert {k: v for k, v in after.items() if k[2] != NAME} == {k: v for k, v in initial.items() if k[2] != NAME}
+
+
+def test_package_delete_and_restore_whose_answers_are_lost(ansible: Any, emu: Emulator) -> None:
+    """The answer of the DELETE, then of the restore POST, is a 502 although GitHub applied it: both tasks report the change."""
+    common = {"api_url": emu.url, "owner": "acme", "owner_type": "org", "package_type": "npm", "name": "single", "max_retries": 2}
+    emu.control.config(fail_after_every_n=2)  # request 1: GET the package; request 2: the DELETE (applied, answered 502)
+    run = ansible.module("package", {**common, "state": "absent"}, env={"GITHUB_TOKEN": SECRET})
+    result = module_result(run)
+    assert run.rc == 0 and result["changed"] and result["package"] is None, run.output[-2000:]
+    emu.control.reset()
+    emu.control.clear_log()
+    deleted = ansible.module("package", {**common, "state": "absent"}, env={"GITHUB_TOKEN": SECRET})
+    assert deleted.rc == 0 and module_result(deleted)["changed"]
+    # The emulator's counters restart with a reset only; count from here: GET (404), then the POST (applied, answered 502).
+    sent = len(emu.control.log())
+    emu.control.config(fail_after_every_n=sent + 2)
+    run = ansible.module("package", {**common, "state": "present"}, env={"GITHUB_TOKEN": SECRET})
+    result = module_result(run)
+    FIGURES.faults_from_log(emu.control.log())
+    assert [e["fault"] for e in emu.control.log() if e.get("fault")] == ["fail_after"]
+    assert run.rc == 0 and result["changed"] and result["package"]["name"] == "single", run.output[-2000:]
