@@ -108,7 +108,7 @@ def _check_package_type(package_type: t.Any) -> str:
     return package_type
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
     try:
@@ -260,7 +260,7 @@ class GitHubPackagesClient:
             raise ValueError("api_url must be an http(s) URL without query, like https://api.github.com or https://HOST/api/v3")
         self.api_url = "%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/"))
         self._base_path = parts.path.rstrip("/")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise InsecureTransport(
                 "api_url: refusing to send the token over plain http:// to %s; use https:// (plain http is only allowed to loopback test servers)"
                 % parts.hostname
@@ -842,7 +842,7 @@ class RegistryClient:
         parts = urlsplit((registry_url or "").strip())
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or parts.username or parts.password:
             raise ValueError("registry_url must be an http(s) URL without credentials or query, like https://ghcr.io, got %r" % (registry_url,))
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise InsecureTransport(
                 "registry_url: refusing to send the token over plain http:// to %s; use https:// (plain http is only allowed to loopback test servers)"
                 % parts.hostname
@@ -921,8 +921,8 @@ class RegistryClient:
             realm = challenge["realm"]
             parts = urlsplit(realm)
             host = (parts.hostname or "").lower()
-            same_host = host == self._host or (_is_loopback(host) and _is_loopback(self._host))
-            if parts.scheme not in ("http", "https") or not same_host or (parts.scheme == "http" and not _is_loopback(host)):
+            same_host = host == self._host or (is_loopback(host) and is_loopback(self._host))
+            if parts.scheme not in ("http", "https") or not same_host or (parts.scheme == "http" and not is_loopback(host)):
                 raise InsecureTransport(
                     "refusing to send the token to the registry's token service %s://%s: it is not the registry's host %s" % (parts.scheme, host, self._host),
                     method="GET", path="/v2/%s/manifests" % repository,
