@@ -67,7 +67,26 @@ class Figures:
 FIGURES = Figures()
 
 
+def pytest_configure(config: Any) -> None:
+    # With pytest-xdist, each worker leaves its figures in this directory and the controller adds them up.
+    if not hasattr(config, "workerinput") and "RELIABILITY_FIGURES_DIR" not in os.environ:
+        os.environ["RELIABILITY_FIGURES_DIR"] = tempfile.mkdtemp(prefix="ghpkgs-reliability-figures-")
+
+
+def pytest_sessionfinish(session: Any) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") and os.environ.get("RELIABILITY_FIGURES_DIR"):
+        path = Path(os.environ["RELIABILITY_FIGURES_DIR"]) / f"{config.workerinput['workerid']}.json"
+        path.write_text(json.dumps(FIGURES.counts), encoding="utf-8")
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if hasattr(terminalreporter.config, "workerinput"):
+        return  # workers hand their figures over in pytest_sessionfinish
+    directory = Path(os.environ.get("RELIABILITY_FIGURES_DIR", "/nonexistent"))
+    for path in sorted(directory.glob("*.json")):
+        FIGURES.counts.update(json.loads(path.read_text(encoding="utf-8")))
+    shutil.rmtree(directory, ignore_errors=True)
     if not FIGURES.counts:
         return
     terminalreporter.section("reliability figures")

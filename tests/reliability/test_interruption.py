@@ -18,7 +18,7 @@ import pytest
 from conftest import BIN, FIGURES, SECRET, Emulator, base_seed, clean_dir, state_snapshot
 
 KILLS = 20
-CHAIN = 5  # kills in a row (each run starting from the state the previous kill left), then a full rerun
+CHAIN = 10  # kills in a row (each run starting from the state the previous kill left), then a full rerun
 PACKAGES = 6
 VERSIONS = 50
 
@@ -47,7 +47,7 @@ def interruption_seed() -> dict[str, Any]:
 def extra_vars(emu: Emulator, reports: Path) -> dict[str, Any]:
     return {"ghpkgs_api_url": emu.url, "ghpkgs_points_per_minute": 0, "ghpkgs_max_concurrency": 4,
             "org_cleanup_owner": "acme", "org_cleanup_owner_type": "org", "org_cleanup_dry_run": False,
-            "org_cleanup_package_types": ["npm"], "org_cleanup_include": ["svc-*", "web-ui"], "org_cleanup_batch_size": 2,
+            "org_cleanup_package_types": ["npm"], "org_cleanup_include": ["svc-*", "web-ui"], "org_cleanup_batch_size": 4,
             "org_cleanup_report_dir": str(reports),
             "org_cleanup_policy": {"older_than": "5d", "keep_latest": 4, "exclude": ["*.7"]}}
 
