@@ -21,7 +21,7 @@ TREE := $(or $(TMPDIR),/tmp)/ghpkgs-registry-tree-$(shell printf %s "$(CURDIR)" 
 COLL := $(TREE)/ansible_collections/ghpkgs/registry
 PYTEST_ARGS ?= -q
 
-.PHONY: test demo lint venvs tree ansible-test-pip units sanity integration emulator fidelity clean release-check changelog
+.PHONY: test demo lint reliability benchmark venvs tree ansible-test-pip units sanity integration emulator fidelity clean release-check changelog
 
 test: units emulator fidelity sanity lint release-check integration demo
 	@echo "All tests passed."
@@ -83,6 +83,14 @@ integration: venvs tree ansible-test-pip
 
 emulator: $(OLD)/.ok
 	PYTHONPATH=tests/emulator $(OLD)/bin/python -m pytest $(PYTEST_ARGS) tests/emulator/tests
+
+# Faults, interruptions, concurrent change, bad input, secrets and transport (issue 10), against the installed tree.
+reliability: tree
+	GHPKGS_COLLECTIONS_PATH=$(abspath $(TREE)) PYTHON=$(OLD)/bin/python tests/reliability/run
+
+# Performance scenarios of issue 9 (about 5 minutes); prints figures, not part of `make test`.
+benchmark: $(OLD)/.ok
+	$(OLD)/bin/python tests/benchmark/run.py
 
 fidelity: $(OLD)/.ok
 	PATH="$(CURDIR)/$(OLD)/bin:$$PATH" tests/fidelity/run
