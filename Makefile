@@ -86,7 +86,7 @@ emulator: $(OLD)/.ok
 
 # Faults, interruptions, concurrent change, bad input, secrets and transport (issue 10), against the installed tree.
 reliability: tree
-	GHPKGS_COLLECTIONS_PATH=$(abspath $(TREE)) PYTHON=$(OLD)/bin/python tests/reliability/run
+	GHPKGS_COLLECTIONS_PATH=$(abspath $(TREE)) PYTHON=$(CURDIR)/$(OLD)/bin/python tests/reliability/run
 
 # Performance scenarios of issue 9 (about 5 minutes); prints figures, not part of `make test`.
 benchmark: $(OLD)/.ok
