@@ -116,9 +116,11 @@ def registry_url(params: t.Mapping[str, t.Any]) -> t.Optional[str]:
 
     ValueError (naming the option and the fix) when the graph is needed and no registry can be told.
     """
+    given = params.get("registry_url")
+    if given is not None and not given.strip():
+        raise ValueError("registry_url: is blank; give the container registry (https://ghcr.io), or leave it out to derive it from api_url")
     if params["package_type"] != "container" or params["state"] != "absent" or not params.get("manifest_graph", True):
         return None
-    given = params.get("registry_url")
     if given:
         return given
     derived = default_registry_url(params["api_url"])
@@ -437,6 +439,9 @@ class PackageVersions:
             if self.absent and self.parents.get(version.id):
                 # GitHub deletes an index's untagged entries with it: this run deleted it.
                 outcome = ("deleted", self.cascade.get(version.id) or "removed by GitHub with the index it belongs to")
+            elif self.absent and error.retried:
+                # 404 on a retried DELETE: the earlier attempt, whose answer was lost, deleted it.
+                outcome = ("deleted", self.cascade.get(version.id))
             elif self.absent:
                 outcome = ("already_absent", None)
             else:
@@ -500,15 +505,16 @@ class PackageVersions:
             result["diff"] = self.diff(decisions, active or [])
         return result
 
-    def diff(self, decisions: list[Decision], active: list[Version]) -> dict[str, list[str]]:
-        """Active versions before and after, oldest first."""
+    def diff(self, decisions: list[Decision], active: list[Version]) -> dict[str, str]:
+        """Active versions before and after, oldest first: one line per version (Ansible's diff callback wants text)."""
         changed = {i for i, (outcome, dummy) in self.outcomes.items() if outcome != "skipped"}
         if self.absent:
             after = [] if self.package_deleted else [v for v in active if v.id not in changed]
         else:
             known = {v.id for v in active}
             after = active + [d.version for d in decisions if d.version.id in changed and d.version.id not in known]
-        return {"before": [label(v) for v in sorted(active, key=order)], "after": [label(v) for v in sorted(after, key=order)]}
+        return {"before": "".join(label(v) + "\n" for v in sorted(active, key=order)),
+                "after": "".join(label(v) + "\n" for v in sorted(after, key=order))}
 
     def summary(self, counts: dict[str, int], package_found: bool) -> str:
         if not package_found:

@@ -444,6 +444,8 @@ def validate(module_params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         if key in seen:
             raise ValueError(f"packages[{index}]: {key[0]} package {key[1]!r} is listed twice (also packages[{seen[key]}]); list it once")
         seen[key] = index
+        if entry.get("id") is not None and entry["id"] < 1:
+            raise ValueError(f"packages[{index}].id: {entry['id']} is not a package id; give a positive id, or leave it out")
         params = package_params(module_params, entry)
         try:
             build_policy(params)

@@ -442,7 +442,7 @@ def test_diff_mode_lists_active_versions_before_and_after(gh: FakeGitHub) -> Non
     pkg.add(2, "1.1.0-rc.1", 5)
     pkg.add(3, "1.1.0", 1)
     result = run({"package_type": "npm", "name": "lib", "prerelease": True}, check_mode=True, diff=True).result
-    assert result["diff"] == {"before": ["1.0.0 (id 1)", "1.1.0-rc.1 (id 2)", "1.1.0 (id 3)"], "after": ["1.0.0 (id 1)", "1.1.0 (id 3)"]}
+    assert result["diff"] == {"before": "1.0.0 (id 1)\n1.1.0-rc.1 (id 2)\n1.1.0 (id 3)\n", "after": "1.0.0 (id 1)\n1.1.0 (id 3)\n"}
     assert gh.writes() == []
 
 
@@ -564,7 +564,7 @@ def test_restore_selected_deleted_versions_then_nothing_to_do(gh: FakeGitHub) ->
     predicted = run(args, check_mode=True, diff=True).result
     assert outcomes(predicted) == {3: "would_restore", 4: "would_restore"} and gh.writes() == []
     names = {vid: pkg.versions[vid]["name"] for vid in (1, 3, 4)}
-    assert predicted["diff"]["after"] == [f"{names[1]} (id 1; tags: v1)", f"{names[3]} (id 3; tags: pr-9)", f"{names[4]} (id 4; tags: pr-10)"]
+    assert predicted["diff"]["after"] == f"{names[1]} (id 1; tags: v1)\n{names[3]} (id 3; tags: pr-9)\n{names[4]} (id 4; tags: pr-10)\n"
     result = run(args).result
     assert outcomes(result) == {3: "restored", 4: "restored"} and result["changed"]
     assert result["versions"][0]["deleted_at"] == days_ago(1)
