@@ -12,8 +12,11 @@ version_added: 0.1.0
 description:
   - Restores a deleted package, deleted versions of a package, or everything listed in a cleanup report.
   - GitHub keeps deleted packages and versions for 30 days, and restores one only while its name is not used again.
-  - Works in two steps, first a plan from GitHub's listings (one listing of deleted versions and one of active versions per package),
-    then the restores. In check mode only the plan is made and no write request is sent.
+  - Works in two steps, first a plan from GitHub's listings, then the restores. In check mode only the plan is made and no write request is sent.
+  - The plan lists a package's deleted versions, and its active versions only when needed, that is in check mode, with O(version_ids),
+    O(versions) or O(tags), or when a version of the report is not among the deleted ones. So restoring a report costs one listing
+    request per 100 deleted versions of each package and one request per version restored.
+  - Untagged versions are restored before tagged ones, so that the platform manifests of a multi-arch index are back before their index.
   - Something that is already active is reported as RV(restores[].outcome=already_present) and changes nothing,
     so running the same task twice is safe.
   - An item that cannot be restored (deleted more than 30 days ago, name taken again) is reported as
@@ -422,13 +425,13 @@ class Restorer:
     def _versions(self, target: Target, package_restored: bool) -> None:
         try:
             deleted = self._listing(target, "deleted")
-            active = self._listing(target, "active")
+            deleted_by_id = {version.id: version for version in deleted}
+            active = self._listing(target, "active") if self._needs_active(target, deleted_by_id) else []
         except NotFound as error:
             reason = PACKAGE_MISSING.format(why=" (GitHub: %s)" % error.message)
             self.items.append(_item(target, FAILED, reason))
             self.items.extend(_item(target, FAILED, reason, version) for version in target.report_versions or ())
             return
-        deleted_by_id = {version.id: version for version in deleted}
         active_by_id = {version.id: version for version in active}
         active_by_name = {version.name: version for version in active}
 
@@ -462,8 +465,25 @@ class Restorer:
             else:
                 planned.append(version)
         if planned:
+            # Restoring a multi-arch index also restores the untagged platform manifests deleted with it, and a manifest
+            # restored that way answers 404 to its own restore (one more request to confirm it). The index is tagged and
+            # its manifests are not: restore every untagged version before any tagged one.
+            done: t.Dict[int, t.Dict[str, t.Any]] = {}
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                self.items.extend(pool.map(lambda version: self._restore_version(target, version), planned))
+                for phase in ([v for v in planned if not v.tags], [v for v in planned if v.tags]):
+                    done.update(zip((v.id for v in phase), pool.map(lambda version: self._restore_version(target, version), phase)))
+            self.items.extend(done[version.id] for version in planned)
+
+    def _needs_active(self, target: Target, deleted_by_id: t.Mapping[int, Version]) -> bool:
+        """Whether the plan needs the listing of active versions, which costs requests.
+
+        Check mode needs it to predict a name taken again (a real restore learns that from GitHub's 409), selectors by
+        identity to report active matches as already present, and a report version missing from the deleted listing to
+        tell an active version from one gone for good.
+        """
+        if self.check_mode or target.identity is not None:
+            return True
+        return any(rv.id not in deleted_by_id for rv in target.report_versions or ())
 
     def _restore_version(self, target: Target, version: Version) -> t.Dict[str, t.Any]:
         try:

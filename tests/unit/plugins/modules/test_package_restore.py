@@ -65,6 +65,7 @@ class FakeGitHub:
         self.packages: t.List[FakePackage] = []
         self.scopes = ALL_SCOPES
         self.overrides: t.Dict[t.Tuple[str, str], t.Tuple[int, str]] = {}
+        self.lost: t.Set[t.Tuple[str, str]] = set()  # requests that take effect, then answer 502 (a lost answer)
         for method in ("GET", "POST", "DELETE", "PUT", "PATCH"):
             mock.add_callback(method, re.compile(re.escape(API) + r"/.*"), callback=self.handle)
 
@@ -86,7 +87,23 @@ class FakeGitHub:
     def answer(self, status: int, body: t.Any = None) -> t.Tuple[int, t.Dict[str, str], str]:
         return status, {"X-OAuth-Scopes": self.scopes, "Content-Type": "application/json"}, "" if body is None else json.dumps(body)
 
+    @property
+    def listings(self) -> t.List[str]:
+        """The version listings requested, as "NAME STATE"."""
+        found = []
+        for call in self.mock.calls:
+            parts = urlsplit(call.request.url)
+            if call.request.method == "GET" and parts.path.endswith("/versions"):
+                found.append("%s %s" % (unquote(parts.path.split("/")[-2]), parse_qs(parts.query).get("state", ["active"])[0]))
+        return found
+
     def handle(self, request: t.Any) -> t.Tuple[int, t.Dict[str, str], str]:
+        answer = self.apply(request)
+        if (request.method, urlsplit(request.url).path) in self.lost:
+            return self.answer(502, {"message": "Bad Gateway"})
+        return answer
+
+    def apply(self, request: t.Any) -> t.Tuple[int, t.Dict[str, str], str]:
         parts = urlsplit(request.url)
         query = parse_qs(parts.query)
         path = parts.path
@@ -268,6 +285,7 @@ def test_deleted_after_alone_does_not_list_active_versions(gh: FakeGitHub) -> No
     app(gh)
     result = run({"package_type": "container", "name": "team/app", "deleted_after": "2026-11-21T00:00:00Z"}).result
     assert outcomes(result) == {("team/app", 4): "restored", ("team/app", 3): "restored"}
+    assert gh.listings == ["team/app deleted"]
 
 
 def test_an_expired_version_fails_with_the_30_day_reason_and_the_rest_is_restored(gh: FakeGitHub) -> None:
@@ -282,12 +300,26 @@ def test_an_expired_version_fails_with_the_30_day_reason_and_the_rest_is_restore
     assert exited.result["changed"] is True
 
 
-def test_a_child_restored_along_with_its_index_counts_as_restored(gh: FakeGitHub) -> None:
-    gh.add(FakePackage("container", "multi", 7, [
-        version(10, "sha256:index", ["v1"], deleted_at="2026-11-22T00:00:00Z"),
+def multi(gh: FakeGitHub, index_tags: t.Sequence[str]) -> FakePackage:
+    """multi: index 10 deleted along with its platform manifest 11 (untagged); 12 active."""
+    return gh.add(FakePackage("container", "multi", 7, [
+        version(10, "sha256:index", index_tags, deleted_at="2026-11-22T00:00:00Z"),
         version(11, "sha256:amd64", [], deleted_at="2026-11-22T00:00:00Z", _with=10),
         version(12, "sha256:keep", ["latest"]),
     ]))
+
+
+def test_the_manifests_of_a_tagged_index_are_restored_before_it_with_one_post_each(gh: FakeGitHub) -> None:
+    multi(gh, ["v1"])
+    result = run({"package_type": "container", "name": "multi", "version_ids": [10, 11], "max_concurrency": 4}).result
+    assert outcomes(result) == {("multi", 10): "restored", ("multi", 11): "restored"}
+    assert [i["version_id"] for i in result["restores"]] == [10, 11]  # oldest first, whatever the order of the restores
+    assert [r for r in gh.requests if "/versions/" in r] == ["POST /orgs/octo-org/packages/container/multi/versions/11/restore",
+                                                             "POST /orgs/octo-org/packages/container/multi/versions/10/restore"]
+
+
+def test_a_child_restored_along_with_its_index_counts_as_restored(gh: FakeGitHub) -> None:
+    multi(gh, [])  # an untagged index: nothing tells it from its manifests, so it may come first and bring 11 back
     result = run({"package_type": "container", "name": "multi", "version_ids": [10, 11], "max_concurrency": 1}).result
     assert outcomes(result) == {("multi", 10): "restored", ("multi", 11): "restored"}
     child = next(i for i in result["restores"] if i["version_id"] == 11)
@@ -391,6 +423,52 @@ def test_report_restores_packages_before_their_versions_and_carries_on_after_a_f
     assert exited.result["counts"] == {"restored": 4, "already_present": 1, "failed": 3}
     assert exited.result["changed"] is True
     assert "restored 4, 1 already present, 3 failed" in exited.result["msg"]
+
+
+def test_report_costs_one_deleted_listing_and_one_post_per_version(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    multi(gh, ["v1"])
+    path = report_file(tmp_path, [{"package_type": "container", "name": "multi", "package_deleted": False,
+                                   "versions": [rv(10, "sha256:index", ["v1"]), rv(11, "sha256:amd64")]}])
+    result = run({"from_report": path}).result
+    assert outcomes(result) == {("multi", 10): "restored", ("multi", 11): "restored"}
+    assert gh.requests == ["GET /orgs/octo-org/packages/container/multi/versions",
+                           "POST /orgs/octo-org/packages/container/multi/versions/11/restore",
+                           "POST /orgs/octo-org/packages/container/multi/versions/10/restore"]
+    assert gh.listings == ["multi deleted"]
+    gh.mock.calls.reset()
+    again = run({"from_report": path}).result  # nothing deleted any more: the active listing tells they are back
+    assert again["changed"] is False
+    assert outcomes(again) == {("multi", 10): "already_present", ("multi", 11): "already_present"}
+    assert gh.listings == ["multi deleted", "multi active"]
+    assert gh.writes == []
+
+
+def test_report_restore_whose_answer_is_lost_is_confirmed(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    app(gh)
+    gh.lost.add(("POST", "/orgs/octo-org/packages/container/team%2Fapp/versions/3/restore"))
+    path = report_file(tmp_path, [{"package_type": "container", "name": "team/app", "package_deleted": False,
+                                   "versions": [rv(3, "sha256:ccc3"), rv(4, "sha256:ddd4")]}])
+    result = run({"from_report": path}).result
+    assert outcomes(result) == {("team/app", 3): "restored", ("team/app", 4): "restored"}
+    assert "GET /orgs/octo-org/packages/container/team%2Fapp/versions/3" in gh.requests
+    assert gh.listings == ["team/app deleted"]
+
+
+def test_report_name_taken_again_fails_the_same_in_check_mode_and_for_real(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    app(gh)
+    path = report_file(tmp_path, [{"package_type": "container", "name": "team/app", "package_deleted": False,
+                                   "versions": [rv(6, "sha256:dup"), rv(3, "sha256:ccc3")]}])
+    predicted = run({"from_report": path}, check_mode=True)
+    assert gh.listings == ["team/app deleted", "team/app active"] and gh.writes == []
+    reason = {i["version_id"]: i["reason"] for i in predicted.result["restores"]}[6]
+    assert "same name exists again (id 2)" in reason
+    gh.mock.calls.reset()
+    real = run({"from_report": path})  # GitHub's 409 tells, instead of a listing of the active versions
+    assert predicted.failed and real.failed
+    assert outcomes(predicted.result) == outcomes(real.result) == {("team/app", 6): "failed", ("team/app", 3): "restored"}
+    assert "GitHub answered 409" in {i["version_id"]: i["reason"] for i in real.result["restores"]}[6]
+    assert gh.listings == ["team/app deleted"]
+    assert gh.find("container", "team/app").versions[6].get("deleted_at")
 
 
 def test_report_check_mode_predicts_versions_of_a_deleted_package(gh: FakeGitHub, tmp_path: t.Any) -> None:
