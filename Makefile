@@ -23,7 +23,7 @@ PYTEST_ARGS ?= -q
 
 .PHONY: test demo lint reliability benchmark venvs tree ansible-test-pip units sanity integration emulator fidelity clean release-check changelog
 
-test: units emulator fidelity sanity lint release-check integration demo
+test: units emulator fidelity sanity lint release-check integration reliability demo
 	@echo "All tests passed."
 
 venvs: $(OLD)/.ok $(NEW)/.ok
@@ -85,7 +85,7 @@ emulator: $(OLD)/.ok
 	PYTHONPATH=tests/emulator $(OLD)/bin/python -m pytest $(PYTEST_ARGS) tests/emulator/tests
 
 # Faults, interruptions, concurrent change, bad input, secrets and transport (issue 10), against the installed tree.
-reliability: tree
+reliability: venvs tree
 	GHPKGS_COLLECTIONS_PATH=$(abspath $(TREE)) PYTHON=$(CURDIR)/$(OLD)/bin/python tests/reliability/run
 
 # Performance scenarios of issue 9 (about 5 minutes); prints figures, not part of `make test`.
