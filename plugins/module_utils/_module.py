@@ -5,12 +5,17 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
+import sys
 import typing as t
 from urllib.parse import urlsplit
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.common import json as module_json
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
     HAS_REQUESTS,
@@ -44,6 +49,10 @@ MAX_CONCURRENCY = 100
 # GitHub's secondary limit counts points per minute. Benchmarks against an emulator whose "minute" lasts seconds
 # set this variable so the modules pace to the same scale; it is not an option because on GitHub it is always 60.
 PACING_WINDOW_ENV = "GHPKGS_PACING_WINDOW_SECONDS"
+
+
+# A result list longer than this is written item by item (see _StreamingModule).
+_LONG_LIST = 1000
 
 
 def pacing_window_seconds() -> float:
@@ -98,6 +107,48 @@ def _api_url_errors(api_url: str) -> list[str]:
     return []
 
 
+def _holds_long_list(value: t.Any) -> bool:
+    if isinstance(value, list):
+        return len(value) > _LONG_LIST or any(_holds_long_list(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_long_list(item) for item in value.values())
+    return False
+
+
+def json_pieces(value: t.Any, dumps: t.Callable[[t.Any], str]) -> t.Iterator[str]:
+    """The JSON text of value, in pieces that join to dumps(value): long lists, and what holds them, item by item."""
+    if not _holds_long_list(value):
+        yield dumps(value)
+    elif isinstance(value, list):
+        yield "["
+        for n, item in enumerate(value):
+            if n:
+                yield ", "
+            yield from json_pieces(item, dumps)
+        yield "]"
+    else:
+        yield "{"
+        for n, (key, item) in enumerate(value.items()):
+            yield (", " if n else "") + dumps(key) + ": "
+            yield from json_pieces(item, dumps)
+        yield "}"
+
+
+class _StreamingModule(AnsibleModule):
+    """An AnsibleModule that writes its result in pieces.
+
+    ansible-core prints json.dumps() of the whole result: with 100,000 versions that text is about 30 MB and exists
+    twice at once (the text and the printed copy). The same encoder, piece by piece, keeps the peak memory down.
+    """
+
+    def _record_module_result(self, o: dict[str, t.Any]) -> None:
+        encoder = module_json.get_module_encoder(basic._ANSIBLE_PROFILE, module_json.Direction.MODULE_TO_CONTROLLER)
+        sys.stdout.write("\n")
+        for piece in json_pieces(o, functools.partial(json.dumps, cls=encoder)):
+            sys.stdout.write(piece)
+        sys.stdout.write("\n")
+
+
 class GitHubPackagesModule:
     """An AnsibleModule with the shared options, a lazily built API client and uniform error reporting.
 
@@ -109,7 +160,7 @@ class GitHubPackagesModule:
         spec = dict(SHARED_OPTIONS)
         spec.update(argument_spec or {})
         module_kwargs.setdefault("supports_check_mode", True)
-        self.module = AnsibleModule(argument_spec=spec, **module_kwargs)
+        self.module = _StreamingModule(argument_spec=spec, **module_kwargs)
         self.params = self.module.params
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
