@@ -199,12 +199,13 @@ def _glob_matcher(patterns: tuple[str, ...]) -> Callable[[str], Any]:
     return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Version:
     """One package version, as the selection rules see it.
 
     All datetimes are aware UTC. tags is empty for package types that have no tags
     (npm, maven, rubygems, nuget). package_type is one of PACKAGE_TYPES.
+    Slots, and one object for equal timestamps: a listing may hold 100,000 versions.
     """
 
     id: int
@@ -252,24 +253,27 @@ class Version:
         if not all(isinstance(tag, str) for tag in tags):
             raise ValueError(f"{where}: tags are not all strings: {tags!r}")
         deleted_at = data.get("deleted_at")
+        created_at = parse_timestamp(data["created_at"], f"{where}: created_at")
+        updated_at = parse_timestamp(data["updated_at"], f"{where}: updated_at")
         return cls(
             id=data["id"],
             name=data["name"],
             tags=tuple(tags),
-            created_at=parse_timestamp(data["created_at"], f"{where}: created_at"),
-            updated_at=parse_timestamp(data["updated_at"], f"{where}: updated_at"),
+            created_at=created_at,
+            updated_at=created_at if updated_at == created_at else updated_at,
             deleted_at=None if deleted_at is None else parse_timestamp(deleted_at, f"{where}: deleted_at"),
             package_type=package_type,
         )
 
     def as_dict(self) -> dict[str, Any]:
         """id, name, tags (list), created_at, updated_at, deleted_at (None or a timestamp like 2024-05-01T12:00:00Z)."""
+        created_at = format_timestamp(self.created_at)
         return {
             "id": self.id,
             "name": self.name,
             "tags": list(self.tags),
-            "created_at": format_timestamp(self.created_at),
-            "updated_at": format_timestamp(self.updated_at),
+            "created_at": created_at,
+            "updated_at": created_at if self.updated_at == self.created_at else format_timestamp(self.updated_at),
             "deleted_at": None if self.deleted_at is None else format_timestamp(self.deleted_at),
         }
 
@@ -418,7 +422,7 @@ def selector(policy: Policy, now: datetime) -> Callable[[Version], bool]:
     return selects
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one selected version: action is ACT ("act"), KEEP ("keep") or SKIP ("skip").
 

@@ -62,6 +62,14 @@ def test_from_api_container_reads_tags_and_timestamps():
     assert v.deleted_at is None and v.package_type == "container"
 
 
+def test_versions_are_compact_and_share_equal_timestamps():
+    v = Version.from_api(dict(CONTAINER_JSON, updated_at="2024-05-01T12:00:00+00:00"), "container")
+    assert not hasattr(v, "__dict__") and not hasattr(Decision(v, ACT), "__dict__")
+    assert v.updated_at is v.created_at
+    entry = v.as_dict()
+    assert entry["updated_at"] == "2024-05-01T12:00:00Z" and entry["updated_at"] is entry["created_at"]
+
+
 def test_as_dict_gives_timestamps_as_github_does():
     data = dict(CONTAINER_JSON, deleted_at="2024-06-01T00:00:00Z")
     assert Version.from_api(data, "container").as_dict() == {
