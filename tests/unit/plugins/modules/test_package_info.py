@@ -239,6 +239,17 @@ def test_versions_of_every_state_sorted_newest_first(api: responses.RequestsMock
     assert versions[1]["deleted_at"] == "2024-04-01T00:00:00Z" and versions[1]["tags"] == []
 
 
+def test_each_version_holds_only_the_documented_keys_read_only() -> None:
+    entry = package_info.VersionInfo(version(7, "sha256:a", "2024-01-01T00:00:00Z", ["v1"]), "container")
+    assert dict(entry) == {"id": 7, "name": "sha256:a", "tags": ["v1"], "created_at": "2024-01-01T00:00:00Z",
+                           "updated_at": "2024-01-01T00:00:00Z", "deleted_at": None, "html_url": "https://github.com/x/7"}
+    assert "url" not in entry and entry.get("metadata") is None
+    with pytest.raises(KeyError):
+        entry["__class__"]  # pylint: disable=pointless-statement
+    with pytest.raises(TypeError):
+        entry["id"] = 8  # type: ignore[index]
+
+
 def test_docker_conflicts(api: responses.RequestsMock) -> None:
     org_lookup(api)
     listing(api, "/orgs/octo-org", "docker", [])
