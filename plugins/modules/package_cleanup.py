@@ -156,6 +156,31 @@ options:
       - The container registry for O(manifest_graph), see O(ghpkgs.registry.package_version#module:registry_url).
         Derived from O(api_url) when omitted.
     type: str
+  report_file:
+    description:
+      - Also write RV(report) to this file, on the host the module runs on, atomically and with mode 0600; a missing directory is
+        created with mode 0700. Written in check mode too, since it is a local file: a dry run leaves its plan behind.
+      - The file also holds, under C(results), every package's result (counts, message, and each matching version with its
+        outcome and reason), from which O(summary_file) is made; M(ghpkgs.registry.package_restore) ignores that key.
+      - Written at the end of the run, also when packages failed, before the task fails.
+    type: path
+    version_added: 0.1.0
+  report_append:
+    description:
+      - Add this run's packages to the report already in O(report_file) instead of replacing it, so that several runs over
+        different packages (the batches of the C(ghpkgs.registry.org_cleanup) role) make one report. A package already in it is
+        replaced by this run's result. A missing file is created.
+      - The report in the file must be one of the same owner, API URL and dry run (check mode); otherwise the module fails
+        before any request.
+    type: bool
+    default: false
+    version_added: 0.1.0
+  summary_file:
+    description:
+      - Also write a Markdown summary of O(report_file) to this file (mode 0600): totals, one row per package, and for every package
+        each matching version with its outcome and reason. Needs O(report_file).
+    type: path
+    version_added: 0.1.0
 notes:
   - The notes of M(ghpkgs.registry.package_version) apply to every package, in particular the one on multi-arch container images.
 seealso:
@@ -295,13 +320,24 @@ failed_packages:
     - package_type: container
       name: public-app
       msg: "DELETE /orgs/acme/packages/container/public-app/versions/7: 403 token lacks scopes: delete:packages"
+report_file:
+  description: The file the report was written to, O(report_file).
+  returned: when O(report_file) is given
+  type: str
+  sample: /var/lib/ghpkgs/acme-cleanup-20261122T030000Z.json
+summary_file:
+  description: The file the Markdown summary was written to, O(summary_file), or V(null).
+  returned: when O(report_file) is given
+  type: str
+  sample: /var/lib/ghpkgs/acme-cleanup-20261122T030000Z.md
 report:
   description:
     - The cleanup report in the format M(ghpkgs.registry.package_restore) reads (C(docs/cleanup-report.md)). It holds the owner,
       the API URL, and for every package with deletions the deleted versions (id, name, tags, dates) and whether the whole
       package was deleted.
     - In check mode C(dry_run) is V(true) and the versions are those that would be deleted; such a report cannot be restored.
-  returned: always
+    - Not returned when O(report_file) is given, so that a large report does not travel twice; read the file instead.
+  returned: unless O(report_file) is given
   type: dict
   sample:
     format: ghpkgs.registry.cleanup-report
@@ -330,6 +366,9 @@ msg:
   sample: deleted 6 versions of 2 packages (0 whole packages); 0 packages failed
 """
 
+import json
+import os
+import tempfile
 import threading
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
@@ -337,7 +376,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, GitHubPackagesClient, Owner, RegistryClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
-from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report
+from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, normalize_api_url, parse_report
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (
     GRAPH_OPTIONS,
     OUTCOMES,
@@ -362,9 +401,14 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "delete_package_when_empty": {"type": "bool", "default": False},
     "state": {"type": "str", "default": "absent", "choices": ["absent"]},
     **GRAPH_OPTIONS,
+    "report_file": {"type": "path"},
+    "report_append": {"type": "bool", "default": False},
+    "summary_file": {"type": "path"},
 }
 
 REPORT_VERSION_KEYS = ("id", "name", "tags", "created_at", "updated_at", "deleted_at")
+SUMMARY_VERSION_KEYS = ("outcome", "id", "name", "tags", "created_at", "reason")
+SUMMARY_PACKAGE_KEYS = ("package_type", "name", "failed", "msg", "package_deleted", "counts")
 
 
 class PackageFailed(Exception):
@@ -500,9 +544,15 @@ class Cleanup:
         owner = self.module.owner
         workers = self.module.params["max_concurrency"]
         # Two pools: packages wait on their deletions, so deletions must not queue behind packages in the same pool.
+        # Container packages also read manifests from the registry, whose client has its own max_concurrency: they start
+        # first, and twice as many packages as requests are under way, so that the other packages' API requests go on
+        # meanwhile. The clients keep each host at max_concurrency requests in flight; results keep the order of packages.
+        order = sorted(range(len(self.packages)), key=lambda index: self.packages[index]["package_type"] != "container")
+        results: list[dict[str, t.Any]] = [{}] * len(self.packages)
         try:
-            with ThreadPoolExecutor(max_workers=workers) as versions_pool, ThreadPoolExecutor(max_workers=workers) as packages_pool:
-                results = list(packages_pool.map(lambda params: self.one(params, owner, versions_pool), self.packages))
+            with ThreadPoolExecutor(max_workers=workers) as versions_pool, ThreadPoolExecutor(max_workers=2 * workers) as packages_pool:
+                for index, result in zip(order, packages_pool.map(lambda index: self.one(self.packages[index], owner, versions_pool), order)):
+                    results[index] = result
         finally:
             if self._registry is not None:
                 self._registry.close()
@@ -574,11 +624,119 @@ def report_entry(result: dict[str, t.Any], params: dict[str, t.Any], dry_run: bo
     return entry
 
 
+def earlier_report(params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[str, t.Any]]:
+    """The report that report_append adds to (None: start a new one), checked before any request; ValueError on a mismatch."""
+    path = params["report_file"]
+    if params["report_append"] and not path:
+        raise ValueError("report_append: needs report_file")
+    if not params["report_append"] or not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"report_file: cannot read the report to append to, {path}: {error}") from None
+    earlier = parse_report(data, path)
+    if ((earlier.owner or "").lower(), normalize_api_url(earlier.api_url), earlier.dry_run) != (
+            (params["owner"] or earlier.owner or "").lower(), normalize_api_url(params["api_url"]), dry_run):
+        raise ValueError(f"report_file: {path} is the report of another cleanup (owner {earlier.owner}, {earlier.api_url}, "
+                         f"dry_run {earlier.dry_run}); give a new file, or report_append=false to replace it")
+    return data
+
+
+def summary_entry(result: dict[str, t.Any]) -> dict[str, t.Any]:
+    entry = {key: result[key] for key in SUMMARY_PACKAGE_KEYS}
+    entry["versions"] = [{key: v.get(key) for key in SUMMARY_VERSION_KEYS} for v in result["versions"]]
+    return entry
+
+
+def merged_report(result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]]) -> dict[str, t.Any]:
+    """This run's report with every package's result under "results", after what earlier holds of the other packages."""
+    report = dict(result["report"], results=[summary_entry(r) for r in result["packages"]])
+    if earlier is not None:
+        mine = {(p["package_type"], p["name"]) for p in report["results"]}
+        for key in ("packages", "results"):
+            report[key] = [p for p in earlier.get(key) or [] if (p["package_type"], p["name"]) not in mine] + report[key]
+    parse_report(report)
+    return report
+
+
+def write_file(path: str, text: str) -> None:
+    """Write text to path atomically (a temporary file in the same directory, then rename), mode 0600; a missing directory 0700."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def cell(text: t.Any) -> str:
+    return str(text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def summary_markdown(report: dict[str, t.Any], report_file: str) -> str:
+    """The human summary of a report written with its results: totals, one row per package, each package's versions."""
+    dry = report["dry_run"]
+    key, verb = ("would_delete", "would delete") if dry else ("deleted", "deleted")
+    results = report["results"]
+
+    def total(field: str) -> int:
+        return sum(r["counts"][field] for r in results)
+
+    lines = [
+        f"# {'Dry run of the cleanup' if dry else 'Cleanup'} of {report['owner']}", "",
+        f"- Generated: {report['generated_at']}", f"- API: {report['api_url']}",
+        f"- Report: `{report_file}`" + (" (a dry run: nothing was deleted, and it cannot be restored)" if dry
+                                        else " (restore with the ghpkgs.registry.org_restore role)"),
+        "", "## Totals", "",
+        f"| packages | failed | matched | {verb} | kept | skipped | already absent | whole packages |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {len(results)} | {sum(1 for r in results if r['failed'])} | {total('matched')} | {total(key)} | {total('kept')} | "
+        f"{total('skipped')} | {total('already_absent')} | {sum(1 for r in results if r['package_deleted'])} |",
+        "", "## Packages", "",
+        f"| type | package | matched | {verb} | kept | skipped | result |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in results:
+        c = r["counts"]
+        lines.append(f"| {r['package_type']} | {r['name']} | {c['matched']} | {c[key]} | {c['kept']} | {c['skipped']} | "
+                     f"{'**FAILED**: ' if r['failed'] else ''}{cell(r['msg'])} |")
+    for r in results:
+        if r["versions"]:
+            lines += ["", f"### {r['package_type']} {r['name']}{' (FAILED)' if r['failed'] else ''}", "",
+                      "| outcome | version | id | tags | created | reason |", "| --- | --- | ---: | --- | --- | --- |"]
+            lines += [f"| {v['outcome'].replace('_', ' ')} | `{v['name']}` | {v['id']} | {', '.join(v['tags'] or [])} | "
+                      f"{v['created_at']} | {cell(v['reason'])} |" for v in r["versions"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_report_files(params: dict[str, t.Any], result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]]) -> None:
+    """Write the report (and summary) files; the result then names them instead of holding the report (it can be large)."""
+    report = merged_report(result, earlier)
+    try:
+        write_file(params["report_file"], json.dumps(report, indent=2) + "\n")
+        if params["summary_file"]:
+            write_file(params["summary_file"], summary_markdown(report, params["report_file"]))
+    except OSError as error:
+        raise ValueError(f"report_file: cannot write the report or its summary: {error}") from None
+    del result["report"]
+    result.update(report_file=params["report_file"], summary_file=params["summary_file"])
+
+
 def main() -> None:
-    module = GitHubPackagesModule(argument_spec=ARGUMENT_SPEC)
+    module = GitHubPackagesModule(argument_spec=ARGUMENT_SPEC, required_by={"summary_file": "report_file"})
 
     def work() -> dict[str, t.Any]:
-        result = Cleanup(module, validate(module.params)).run()
+        packages = validate(module.params)
+        earlier = earlier_report(module.params, module.check_mode)
+        result = Cleanup(module, packages).run()
+        if module.params["report_file"]:
+            write_report_files(module.params, result, earlier)
         if result["failed_packages"]:
             details = {key: value for key, value in result.items() if key != "msg"}
             module.fail(result["msg"], **details)

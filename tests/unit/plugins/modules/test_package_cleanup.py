@@ -301,3 +301,73 @@ def test_container_packages_are_planned_with_the_image_graph_through_one_registr
         reads = fake.manifest_reads()
         assert len(reads) == sum(p["manifests_read"] for r in (plan, out) for p in r.result["packages"]) > 0
         assert len([c for c in mock.calls if c.request.url.startswith(pv.REGISTRY + "/token")]) == 4
+
+
+def test_results_keep_the_order_of_packages_when_container_packages_start_first(gh: FakeGitHub) -> None:
+    packages = [PACKAGES[1], PACKAGES[0], {"package_type": "container", "name": "public-app", "tags": ["pr-*"]}]
+    out = run({"packages": packages, "policy": {"older_than": "30d"}, "max_concurrency": 1}, check_mode=True)
+    # The two container packages are the first two under way (twice max_concurrency), so web-ui is listed last.
+    listed = [unquote(urlsplit(c.request.url).path) for c in gh.mock.calls if c.request.url.startswith(f"{API}/orgs/acme/packages/")]
+    assert listed[-1] == "/orgs/acme/packages/npm/web-ui/versions"
+    assert [p["name"] for p in out.result["packages"]] == ["web-ui", "team/app", "public-app"]
+    assert [p["name"] for p in out.result["report"]["packages"]] == ["web-ui", "team/app", "public-app"]
+
+
+def test_the_report_and_summary_files_are_written_in_check_mode_too(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    report_file, summary_file = tmp_path / "new" / "acme.json", tmp_path / "new" / "acme.md"
+    out = run({"packages": PACKAGES, "policy": {"older_than": "30d"}, "report_file": str(report_file), "summary_file": str(summary_file)},
+              check_mode=True)
+    assert not out.failed and gh.writes() == []
+    assert "report" not in out.result and out.result["report_file"] == str(report_file) and out.result["summary_file"] == str(summary_file)
+    assert (report_file.parent.stat().st_mode & 0o777) == 0o700
+    assert (report_file.stat().st_mode & 0o777) == 0o600 and (summary_file.stat().st_mode & 0o777) == 0o600
+    data = json.loads(report_file.read_text())
+    report = parse_report(data)
+    assert report.dry_run and [(p.name, [v.id for v in p.versions]) for p in report.packages] == [("team/app", [11, 12]), ("web-ui", [21, 22, 23])]
+    # Every package's result is kept for the summary, the versions with their outcome and reason.
+    assert [(r["name"], r["counts"]["would_delete"]) for r in data["results"]] == [("team/app", 2), ("web-ui", 3)]
+    summary = summary_file.read_text()
+    assert summary.startswith("# Dry run of the cleanup of acme\n")
+    assert f"- Report: `{report_file}` (a dry run: nothing was deleted, and it cannot be restored)" in summary
+    assert "| 2 | 0 | 5 | 5 | 0 | 0 | 0 | 0 |" in summary  # totals: packages, failed, matched, would delete, kept, ...
+    assert "| container | team/app | 2 | 2 | 0 | 0 | would delete 2 of 2 matching versions" in summary
+    assert "| would delete | `sha256:aa` | 11 | pr-1 | " + days_ago(60) + " |  |" in summary
+
+
+def test_report_append_adds_a_batch_to_the_report_and_the_summary(gh: FakeGitHub, tmp_path: t.Any) -> None:
+    files = {"report_file": str(tmp_path / "r.json"), "summary_file": str(tmp_path / "r.md")}
+    first = run({"packages": PACKAGES[:1], "policy": {"older_than": "30d"}, **files})
+    failed = run({"packages": [{"package_type": "container", "name": "public-app", "tags": ["pr-*"]}, PACKAGES[1]],
+                  "policy": {"older_than": "30d"}, "report_append": True, **files})
+    assert not first.failed and failed.failed and failed.result["report_file"] == files["report_file"]
+    report = parse_report(json.loads((tmp_path / "r.json").read_text()))
+    assert not report.dry_run
+    # The failed package's deletion is in the report too, so that it can be restored.
+    assert {p.name: sorted(v.id for v in p.versions) for p in report.packages} == {"team/app": [11, 12], "public-app": [32], "web-ui": [21, 22, 23]}
+    summary = (tmp_path / "r.md").read_text()
+    assert summary.startswith("# Cleanup of acme\n") and "| 3 | 1 | 7 | 6 | 0 | 1 | 0 | 0 |" in summary
+    assert "### container public-app (FAILED)" in summary and "| skipped | `sha256:p1` | 31 |" in summary
+    # Without report_append the file is replaced; a package run again replaces its own entry.
+    again = run({"packages": PACKAGES[:1], "policy": {"older_than": "30d"}, "report_append": True, **files})
+    assert not again.failed
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert [p["name"] for p in data["results"]] == ["public-app", "web-ui", "team/app"]
+    assert [p["name"] for p in data["packages"]] == ["public-app", "web-ui"]  # team/app had nothing left to delete
+    run({"packages": PACKAGES[:1], "policy": {"older_than": "30d"}, **files})
+    assert [p["name"] for p in json.loads((tmp_path / "r.json").read_text())["results"]] == ["team/app"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"report_append": True}, "report_append: needs report_file"),
+    ({"report_append": True, "report_file": "EXISTING"}, "is the report of another cleanup (owner acme, https://api.github.com, dry_run True)"),
+    ({"summary_file": "/tmp/x.md"}, "missing parameter(s) required by 'summary_file': report_file"),
+])
+def test_report_options_are_checked_before_any_request(gh: FakeGitHub, tmp_path: t.Any, args: dict[str, t.Any], message: str) -> None:
+    existing = tmp_path / "dry.json"
+    run({"packages": PACKAGES, "policy": {"older_than": "30d"}, "report_file": str(existing)}, check_mode=True)
+    gh.mock.calls.reset()
+    if args.get("report_file") == "EXISTING":
+        args = dict(args, report_file=str(existing))
+    out = run({"packages": PACKAGES, "policy": {"older_than": "30d"}, **args})  # not a dry run: does not match the file
+    assert out.failed and message in out.result["msg"]
+    assert not gh.mock.calls
