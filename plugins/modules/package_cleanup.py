@@ -159,12 +159,11 @@ options:
   report_file:
     description:
       - Also write RV(report) to this file, on the host the module runs on, atomically and with mode 0600; a missing directory is
-        created with mode 0700. Written in check mode too, since it is a local file: a dry run leaves its plan behind.
+        created with mode 0700. Written in check mode too (a local file), so that a dry run leaves its plan behind.
       - The file also holds, under C(results), every package's result (counts, message, and each matching version with its
         outcome and reason), from which O(summary_file) is made; M(ghpkgs.registry.package_restore) ignores that key.
       - Written at the end of the run, also when packages failed, before the task fails.
     type: path
-    version_added: 0.1.0
   report_append:
     description:
       - Add this run's packages to the report already in O(report_file) instead of replacing it, so that several runs over
@@ -174,13 +173,11 @@ options:
         before any request.
     type: bool
     default: false
-    version_added: 0.1.0
   summary_file:
     description:
-      - Also write a Markdown summary of O(report_file) to this file (mode 0600): totals, one row per package, and for every package
+      - Also write a Markdown summary of O(report_file) to this file, mode 0600, with the totals, one row per package, and for every package
         each matching version with its outcome and reason. Needs O(report_file).
     type: path
-    version_added: 0.1.0
 notes:
   - The notes of M(ghpkgs.registry.package_version) apply to every package, in particular the one on multi-arch container images.
 seealso:
