@@ -14,7 +14,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -223,7 +222,7 @@ def scenario_requests(bench: Bench, quick: bool) -> list[Row]:
 # budget of 2,000 requests per 30 s, which runs out twice during the cleanup.
 SECONDARY_POINTS, SECONDARY_WINDOW = 900, 2.0
 PRIMARY_LIMIT, PRIMARY_WINDOW = 2000, 30.0
-# Read by the module layer to scale the window of points_per_minute (see tests/benchmark/README.md).
+# Read by the module layer (plugins/module_utils/_module.py) to scale the window of points_per_minute.
 WINDOW_ENV = "GHPKGS_PACING_WINDOW_SECONDS"
 
 
@@ -252,22 +251,6 @@ def paced_floor(gets: int, deletes: int, points: int, window: float, primary: in
     return now
 
 
-def run_paced_with_client(bench: Bench, emu: Emulator, packages: list[tuple[str, str]], keep: int) -> None:
-    """The cleanup the modules do, through the client directly: list each package once, delete over max_concurrency."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    sys.path.insert(0, str(bench.collections))
-    from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient
-
-    with GitHubPackagesClient(TOKEN["full"], emu.url, points_per_minute=SECONDARY_POINTS, window_seconds=SECONDARY_WINDOW,
-                              max_concurrency=8) as client:
-        owner = client.resolve_owner("acme")
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            listings = list(pool.map(lambda p: (p, list(client.list_versions(owner, p[0], p[1]))), packages))
-            work = [(p, v["id"]) for p, versions in listings for v in versions[keep:]]
-            list(pool.map(lambda item: client.delete_version(owner, item[0][0], item[0][1], item[1]), work))
-
-
 def scenario_paced(bench: Bench, quick: bool) -> list[Row]:
     count, keep = (20, 20) if quick else (50, 20)
     # org-scale cycles through the six types: 300 packages hold 50 npm ones (no manifest graph, no registry requests).
@@ -281,17 +264,13 @@ def scenario_paced(bench: Bench, quick: bool) -> list[Row]:
         before = emu.active_versions()
         deletions = sum(n - keep for n in before.values())
         gets = 1 + sum(pages(n) for n in before.values())
-        via_module = WINDOW_ENV in (REPO / "plugins" / "module_utils" / "_module.py").read_text(encoding="utf-8")
         started = time.monotonic()
-        if via_module:
-            bench.env[WINDOW_ENV] = str(SECONDARY_WINDOW)
-            try:
-                bench.ansible_module("package_cleanup", common(emu, packages=[{"package_type": t, "name": n} for t, n in sorted(before)],
-                                                               policy={"versions": ["*"], "keep_latest": keep}, max_concurrency=8))
-            finally:
-                del bench.env[WINDOW_ENV]
-        else:
-            run_paced_with_client(bench, emu, sorted(before), keep)
+        bench.env[WINDOW_ENV] = str(SECONDARY_WINDOW)
+        try:
+            bench.ansible_module("package_cleanup", common(emu, packages=[{"package_type": t, "name": n} for t, n in sorted(before)],
+                                                           policy={"versions": ["*"], "keep_latest": keep}, max_concurrency=8))
+        finally:
+            del bench.env[WINDOW_ENV]
         total = time.monotonic() - started
         log = emu.api_log()
     limited = [entry for entry in log if entry["status"] in (403, 429)]
@@ -301,8 +280,7 @@ def scenario_paced(bench: Bench, quick: bool) -> list[Row]:
               target="0 limit errors, time <= 1.15 x floor")
     resets = sum(1 for a, b in zip(log, log[1:]) if b["time"] - a["time"] > SECONDARY_WINDOW)
     row.ok = not limited and row.requests == row.lower_bound and row.time_ratio is not None and row.time_ratio <= 1.15
-    row.notes.append(f"{'package_cleanup via ansible' if via_module else 'the client directly (module pacing cannot be scaled yet)'}; "
-                     f"{len(limited)} limit errors (403/429), {resets} waits for a primary reset, "
+    row.notes.append(f"package_cleanup via ansible; {len(limited)} limit errors (403/429), {resets} waits for a primary reset, "
                      f"first to last request {span:.1f} s, whole run {total:.1f} s; limits: {SECONDARY_POINTS} points per "
                      f"{SECONDARY_WINDOW:g} s per endpoint, {PRIMARY_LIMIT} requests per {PRIMARY_WINDOW:g} s")
     return [row]
