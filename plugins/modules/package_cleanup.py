@@ -659,13 +659,15 @@ def merged_report(result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]
 
 
 def write_file(path: str, text: str) -> None:
-    """Write text to path atomically (a temporary file in the same directory, then rename), mode 0600; a missing directory 0700."""
+    """Write text to path atomically (a temporary file in the same directory, fsync, rename), mode 0600; a missing directory 0700."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, mode=0o700, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
