@@ -266,14 +266,22 @@ def build_report(
 
 
 def write_report(path: str, report: t.Union[Report, t.Mapping[str, t.Any]]) -> None:
-    """Write report as JSON to path atomically (a temporary file in the same directory, then rename), mode 0600.
+    """Write report as JSON to path atomically, mode 0600 (see write_private_file).
 
     A dict is validated first, so a malformed report is never written.
     """
     if not isinstance(report, Report):
         report = parse_report(dict(report))
-    text = json.dumps(report.as_dict(), indent=2, sort_keys=False) + "\n"
+    write_private_file(path, json.dumps(report.as_dict(), indent=2, sort_keys=False) + "\n")
+
+
+def write_private_file(path: str, text: str) -> None:
+    """Write text to path atomically (a temporary file in the same directory, fsync, rename), mode 0600.
+
+    A missing directory is created with mode 0700: reports name private packages.
+    """
     directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

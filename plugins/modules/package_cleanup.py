@@ -365,7 +365,6 @@ msg:
 
 import json
 import os
-import tempfile
 import threading
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
@@ -373,7 +372,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, GitHubPackagesClient, Owner, RegistryClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
-from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, normalize_api_url, parse_report
+from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, normalize_api_url, parse_report, write_private_file
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (
     GRAPH_OPTIONS,
     OUTCOMES,
@@ -658,22 +657,6 @@ def merged_report(result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]
     return report
 
 
-def write_file(path: str, text: str) -> None:
-    """Write text to path atomically (a temporary file in the same directory, fsync, rename), mode 0600; a missing directory 0700."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def cell(text: t.Any) -> str:
     return str(text or "").replace("|", "\\|").replace("\n", " ")
 
@@ -718,9 +701,9 @@ def write_report_files(params: dict[str, t.Any], result: dict[str, t.Any], earli
     """Write the report (and summary) files; the result then names them instead of holding the report (it can be large)."""
     report = merged_report(result, earlier)
     try:
-        write_file(params["report_file"], json.dumps(report, indent=2) + "\n")
+        write_private_file(params["report_file"], json.dumps(report, indent=2) + "\n")
         if params["summary_file"]:
-            write_file(params["summary_file"], summary_markdown(report, params["report_file"]))
+            write_private_file(params["summary_file"], summary_markdown(report, params["report_file"]))
     except OSError as error:
         raise ValueError(f"report_file: cannot write the report or its summary: {error}") from None
     del result["report"]
