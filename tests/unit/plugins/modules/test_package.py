@@ -12,10 +12,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import responses
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ghpkgs.registry.plugins.modules import package as package_module
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, run_main
 
 API = "https://api.github.com"
 TOKEN = "ghp_PackageUnitTestSecret0123456789abcdef"
@@ -83,29 +82,6 @@ class FakeGitHub:
         return self.answer(405, {"message": "unexpected"})
 
 
-class Exited(Exception):
-    def __init__(self, failed: bool, result: t.Dict[str, t.Any]) -> None:
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
-@pytest.fixture(autouse=True)
-def warnings(monkeypatch: pytest.MonkeyPatch) -> t.List[str]:
-    seen: t.List[str] = []
-
-    def exit_json(self: t.Any, **result: t.Any) -> t.NoReturn:
-        raise Exited(False, result)
-
-    def fail_json(self: t.Any, **result: t.Any) -> t.NoReturn:
-        raise Exited(True, result)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, message: seen.append(message))
-    return seen
-
-
 @pytest.fixture
 def gh() -> t.Iterator[FakeGitHub]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
@@ -114,15 +90,7 @@ def gh() -> t.Iterator[FakeGitHub]:
 
 def run(args: t.Dict[str, t.Any], check_mode: bool = False, diff: bool = False) -> Exited:
     full = {"token": TOKEN, "max_retries": 0, "points_per_minute": 0, "owner": "octo-org", "package_type": "container", "name": "team/app", **args}
-    if check_mode:
-        full["_ansible_check_mode"] = True
-    if diff:
-        full["_ansible_diff"] = True
-    with patch_module_args(full):
-        with pytest.raises(Exited) as info:
-            package_module.main()
-    assert TOKEN not in json.dumps(info.value.result)
-    return info.value
+    return run_main(package_module.main, full, TOKEN, check_mode, diff)
 
 
 def test_absent_deletes_the_whole_package(gh: FakeGitHub) -> None:

@@ -16,11 +16,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import responses
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import parse_report
 from ansible_collections.ghpkgs.registry.plugins.modules import package_cleanup
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, run_main
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules import test_package_version as pv
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.test_package_version_graph import children, multi_arch
 
@@ -104,28 +103,9 @@ class FakeGitHub:
         return {i for i, v in self.versions[(package_type, name)].items() if "deleted_at" not in v}
 
 
-class Exited(Exception):
-    def __init__(self, failed: bool, result: dict[str, t.Any]) -> None:
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
 @pytest.fixture(autouse=True)
-def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-
-    def exit_json(self: t.Any, **result: t.Any) -> t.NoReturn:
-        raise Exited(False, result)
-
-    def fail_json(self: t.Any, **result: t.Any) -> t.NoReturn:
-        raise Exited(True, result)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, message: seen.append(message))
+def clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(package_cleanup, "utcnow", lambda: NOW)
-    return seen
 
 
 @pytest.fixture
@@ -151,13 +131,7 @@ def gh() -> t.Iterator[FakeGitHub]:
 def run(args: dict[str, t.Any], check_mode: bool = False) -> Exited:
     # These packages are single-platform images; the image graph has its own test below.
     full = {"token": TOKEN, "owner": "acme", "max_retries": 0, "points_per_minute": 0, "manifest_graph": False, **args}
-    if check_mode:
-        full["_ansible_check_mode"] = True
-    with patch_module_args(full):
-        with pytest.raises(Exited) as info:
-            package_cleanup.main()
-    assert TOKEN not in json.dumps(info.value.result)
-    return info.value
+    return run_main(package_cleanup.main, full, TOKEN, check_mode)
 
 
 PACKAGES = [

@@ -13,11 +13,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import responses
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, write_report
 from ansible_collections.ghpkgs.registry.plugins.modules import package_restore
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, run_main
 
 API = "https://api.github.com"
 TOKEN = "ghp_RestoreUnitTestSecret0123456789abcdef"
@@ -161,28 +160,9 @@ class FakeGitHub:
         return self.answer(204)
 
 
-class Exited(Exception):
-    def __init__(self, failed: bool, result: t.Dict[str, t.Any]) -> None:
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
 @pytest.fixture(autouse=True)
-def exits(monkeypatch: pytest.MonkeyPatch) -> t.List[str]:
-    warnings: t.List[str] = []
-
-    def exit_json(self: t.Any, **result: t.Any) -> t.NoReturn:
-        raise Exited(False, result)
-
-    def fail_json(self: t.Any, **result: t.Any) -> t.NoReturn:
-        raise Exited(True, result)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, message: warnings.append(message))
+def clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(package_restore, "_now", lambda: NOW)
-    return warnings
 
 
 @pytest.fixture
@@ -193,13 +173,7 @@ def gh() -> t.Iterator[FakeGitHub]:
 
 def run(args: t.Dict[str, t.Any], check_mode: bool = False) -> Exited:
     full = {"token": TOKEN, "max_retries": 0, "points_per_minute": 0, "owner": "octo-org", **args}
-    if check_mode:
-        full["_ansible_check_mode"] = True
-    with patch_module_args(full):
-        with pytest.raises(Exited) as info:
-            package_restore.main()
-    assert TOKEN not in json.dumps(info.value.result)
-    return info.value
+    return run_main(package_restore.main, full, TOKEN, check_mode)
 
 
 def outcomes(result: t.Dict[str, t.Any]) -> t.Dict[t.Any, str]:

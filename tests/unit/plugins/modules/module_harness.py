@@ -1,0 +1,53 @@
+# Copyright (c) 2026 ghpkgs.registry contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What every module test needs: a module's exit caught as an exception, its warnings collected (conftest.py makes
+the fixture autouse for every test here)."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+
+class Exited(Exception):
+    """A module's exit_json (failed False) or fail_json (failed True), with its result."""
+
+    def __init__(self, failed: bool, result: t.Dict[str, t.Any]) -> None:
+        super().__init__(result.get("msg"))
+        self.failed = failed
+        self.result = result
+
+
+@pytest.fixture(autouse=True)
+def warnings(monkeypatch: pytest.MonkeyPatch) -> t.List[str]:
+    seen: t.List[str] = []
+
+    def exit_json(self: t.Any, **result: t.Any) -> t.NoReturn:
+        raise Exited(False, result)
+
+    def fail_json(self: t.Any, **result: t.Any) -> t.NoReturn:
+        raise Exited(True, result)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, message: seen.append(message))
+    return seen
+
+
+def run_main(main: t.Callable[[], None], args: t.Dict[str, t.Any], token: str, check_mode: bool = False, diff: bool = False) -> Exited:
+    """Runs a module's main() with args; the token must appear nowhere in its result."""
+    if check_mode:
+        args = dict(args, _ansible_check_mode=True)
+    if diff:
+        args = dict(args, _ansible_diff=True)
+    with patch_module_args(args):
+        with pytest.raises(Exited) as info:
+            main()
+    assert token not in json.dumps(info.value.result)
+    return info.value
