@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -72,7 +73,7 @@ def default_registry_url(api_url: str) -> t.Optional[str]:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Child:
     """One entry of an index: digest, media type, platform (like linux/arm64) and whether it is an attestation."""
 
@@ -82,9 +83,9 @@ class Child:
     attestation: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Manifest:
-    """What the graph needs from one manifest."""
+    """What the graph needs from one manifest (slots: a package may have 100,000 of them)."""
 
     digest: str
     media_type: t.Optional[str]
@@ -96,6 +97,11 @@ class Manifest:
         return self.media_type in INDEX_TYPES or bool(self.children)
 
 
+def _media_type(value: t.Any) -> t.Optional[str]:
+    """A media type string, one object per distinct value (the same few repeat in every manifest); None for a non-string."""
+    return sys.intern(value) if isinstance(value, str) else None
+
+
 def parse_manifest(digest: str, body: bytes, content_type: t.Optional[str] = None) -> Manifest:
     """Parse the bytes the registry served for digest; ValueError naming the digest when they are not a manifest."""
     try:
@@ -104,9 +110,9 @@ def parse_manifest(digest: str, body: bytes, content_type: t.Optional[str] = Non
         raise ValueError("manifest %s: the registry's answer is not JSON" % digest) from None
     if not isinstance(data, dict):
         raise ValueError("manifest %s: the registry's answer is not a JSON object" % digest)
-    media_type = data.get("mediaType") if isinstance(data.get("mediaType"), str) else None
+    media_type = _media_type(data.get("mediaType"))
     if media_type is None and content_type:
-        media_type = content_type.split(";")[0].strip() or None
+        media_type = _media_type(content_type.split(";")[0].strip() or None)
     children = []
     entries = data.get("manifests", [])
     if not isinstance(entries, list):
@@ -118,8 +124,7 @@ def parse_manifest(digest: str, body: bytes, content_type: t.Optional[str] = Non
         annotations = entry.get("annotations") if isinstance(entry.get("annotations"), dict) else {}
         name = "/".join(str(platform[key]) for key in ("os", "architecture", "variant") if platform.get(key))
         attestation = name == "unknown/unknown" or annotations.get("vnd.docker.reference.type") == "attestation-manifest"
-        children.append(Child(entry["digest"], entry.get("mediaType") if isinstance(entry.get("mediaType"), str) else None,
-                              name or None, attestation))
+        children.append(Child(entry["digest"], _media_type(entry.get("mediaType")), sys.intern(name) if name else None, attestation))
     subject = data.get("subject")
     subject_digest = subject.get("digest") if isinstance(subject, dict) and isinstance(subject.get("digest"), str) else None
     return Manifest(digest, media_type, tuple(children), subject_digest)
@@ -144,12 +149,12 @@ def describe(version: Version) -> str:
 @dataclass(frozen=True)
 class GraphPlan:
     """keep: acting versions a kept version needs (id -> reason); cascade: versions deleted with a deleted one
-    (id -> reason); parents: for each version to delete, the versions to delete before it (ids); reasons: why each
+    (id -> reason); parents: for each version to delete, the versions to delete before it (sorted ids); reasons: why each
     version kept by a reference is kept (id -> reason)."""
 
     keep: t.Dict[int, str]
     cascade: t.Dict[int, str]
-    parents: t.Dict[int, t.FrozenSet[int]]
+    parents: t.Dict[int, t.Tuple[int, ...]]
     reasons: t.Dict[int, str]
 
 
@@ -189,15 +194,16 @@ class ImageGraph:
             if not needed:
                 break
             self._fetch(needed)
-        parents: t.Dict[int, t.Set[int]] = {i: set() for i in deleted}
+        parents: t.Dict[int, t.Set[int]] = {}
         for parent in deleted:
             for child, dummy, dummy2 in self._edges(parent):
                 if child in deleted and child != parent:
-                    parents[child].add(parent)
-        return GraphPlan(keep, cascade, {i: frozenset(p) for i, p in parents.items()}, reasons)
+                    parents.setdefault(child, set()).add(parent)
+        # Sorted tuples, not sets: a set weighs 216 bytes even empty, and a package may have 100,000 versions to delete.
+        return GraphPlan(keep, cascade, {i: tuple(sorted(parents.get(i, ()))) for i in deleted}, reasons)
 
     @staticmethod
-    def levels(parents: t.Mapping[int, t.AbstractSet[int]]) -> t.List[t.List[int]]:
+    def levels(parents: t.Mapping[int, t.Collection[int]]) -> t.List[t.List[int]]:
         """Ids grouped so that every version comes after all its parents (an index before its entries)."""
         level: t.Dict[int, int] = {}
         remaining = set(parents)

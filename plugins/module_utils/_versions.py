@@ -207,7 +207,7 @@ class PackageVersions:
         self.lock = threading.Lock()
         self.graph: t.Optional[ImageGraph] = None
         self.cascade: dict[int, str] = {}
-        self.parents: dict[int, t.FrozenSet[int]] = {}
+        self.parents: dict[int, tuple[int, ...]] = {}
         self.manifest_reads = 0
         self._registry: t.Optional[RegistryClient] = None
 
@@ -248,6 +248,7 @@ class PackageVersions:
             if delete_package:
                 decisions, acting = self.delete_package(listed, decisions, acting, now)
             self.act(acting)
+        self.graph = None  # its manifests are of no further use: free them before the result is built
         active = listed if self.absent else self.active_versions()
         result = self.result(decisions, active)
         for message, ids in self.refusals.items():
@@ -305,31 +306,35 @@ class PackageVersions:
             repository = repository_name(login, self.name)
         except ValueError as error:
             raise ManifestUnreadable(digests[0], str(error)) from None
-        stop = threading.Event()
+        pending = enumerate(digests)
+        found: dict[str, Manifest] = {}
+        errors: list[tuple[int, ManifestUnreadable]] = []
+        lock = threading.Lock()
 
-        def read(digest: str) -> t.Optional[Manifest]:
-            if stop.is_set():
-                return None
-            try:
-                served = registry.get_manifest(repository, digest)
-                return parse_manifest(digest, served.body, served.content_type)
-            except (GitHubAPIError, ValueError) as error:
-                stop.set()
-                raise ManifestUnreadable(digest, str(error)) from None
-
-        with ThreadPoolExecutor(max_workers=self.params["max_concurrency"]) as pool:
-            futures = [(digest, pool.submit(read, digest)) for digest in digests]
-            found, errors = {}, []
-            for digest, future in futures:
+        def work() -> None:
+            # Each worker takes the next digest: a future per digest would weigh about 100 MB for 100,000 manifests.
+            while True:
+                with lock:
+                    item = None if errors else next(pending, None)
+                if item is None:
+                    return
+                index, digest = item
                 try:
-                    manifest = future.result()
-                except ManifestUnreadable as error:
-                    errors.append(error)
-                else:
-                    if manifest is not None:
-                        found[digest] = manifest
+                    served = registry.get_manifest(repository, digest)
+                    manifest = parse_manifest(digest, served.body, served.content_type)
+                except (GitHubAPIError, ValueError) as error:
+                    with lock:
+                        errors.append((index, ManifestUnreadable(digest, str(error))))
+                    return
+                with lock:
+                    found[digest] = manifest
+
+        workers = max(1, min(self.params["max_concurrency"], len(digests)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for future in [pool.submit(work) for dummy in range(workers)]:
+                future.result()
         if errors:
-            raise errors[0]
+            raise min(errors, key=lambda error: error[0])[1]  # the first of digests that failed, whatever the timing
         return found
 
     def registry(self) -> RegistryClient:

@@ -100,6 +100,7 @@ def test_deleting_an_index_deletes_its_orphans_after_it(repo: Repo) -> None:
     assert plan.cascade[2].startswith(f"deleted with its index v1 ({digest('index')}) (platform linux/arm64)")
     assert plan.cascade[5].startswith("deleted with v1 (") and "cosign tag" in plan.cascade[5]
     assert ImageGraph.levels(plan.parents) == [[4], [1, 2, 3, 5, 6]]
+    assert plan.parents[4] == () and plan.parents[1] == (4,)
 
 
 def test_pinned_versions_are_never_cascaded(repo: Repo) -> None:
