@@ -169,7 +169,7 @@ class ImageGraph:
         self.versions: t.Dict[int, Version] = {v.id: v for v in versions}
         self.by_digest: t.Dict[str, int] = {v.name: v.id for v in self.versions.values()}
         self.read = read
-        self.manifests: t.Dict[str, Manifest] = {}
+        self.children: t.Dict[str, t.Tuple[Child, ...]] = {}  # digest -> the entries of its manifest, for every manifest read
         self.reads = 0
         self.signatures: t.Dict[str, t.List[int]] = {}
         self.referrers: t.Dict[str, t.List[int]] = {}
@@ -227,7 +227,8 @@ class ImageGraph:
         for digest in digests:
             if digest not in found:
                 raise ManifestUnreadable(digest, "the registry did not return it")
-            manifest = self.manifests[digest] = found[digest]
+            manifest = found[digest]
+            self.children[digest] = manifest.children
             if manifest.subject:
                 self.referrers.setdefault(manifest.subject, []).append(self.by_digest[digest])
         self.reads += len(digests)
@@ -235,13 +236,13 @@ class ImageGraph:
     def _unknown(self, ids: t.AbstractSet[int]) -> t.List[int]:
         """The versions among ids whose manifest may hold edges that are not known yet."""
         described: t.Dict[str, t.Optional[str]] = {}
-        for manifest in self.manifests.values():
-            for child in manifest.children:
+        for children in self.children.values():
+            for child in children:
                 described.setdefault(child.digest, child.media_type)
         unknown = []
         for i in sorted(ids):
             version = self.versions[i]
-            if version.name in self.manifests or cosign_subjects(version):
+            if version.name in self.children or cosign_subjects(version):
                 continue
             media_type = described.get(version.name)
             if media_type is not None and media_type not in INDEX_TYPES:
@@ -252,13 +253,11 @@ class ImageGraph:
     def _edges(self, parent: int) -> t.Iterator[t.Tuple[int, str, str]]:
         """(id, kind, what) of the versions that exist for parent, as far as the manifests read so far tell."""
         version = self.versions[parent]
-        manifest = self.manifests.get(version.name)
-        if manifest is not None:
-            for child in manifest.children:
-                child_id = self.by_digest.get(child.digest)
-                if child_id is not None:
-                    what = "attestation" if child.attestation else "platform %s" % child.platform if child.platform else "entry"
-                    yield child_id, "index", what
+        for child in self.children.get(version.name, ()):
+            child_id = self.by_digest.get(child.digest)
+            if child_id is not None:
+                what = "attestation" if child.attestation else "platform %s" % child.platform if child.platform else "entry"
+                yield child_id, "index", what
         for signature in self.signatures.get(version.name, ()):
             yield signature, "signature", "cosign tag %s" % ", ".join(self.versions[signature].tags)
         for referrer in self.referrers.get(version.name, ()):
@@ -272,7 +271,7 @@ class ImageGraph:
         while True:
             roots = [i for i in self.versions if i not in acting and i not in cascade]
             kept, why = self._closure(roots)
-            deleted = (set(acting) | set(cascade)) - kept
+            deleted = {i for i in acting if i not in kept} | {i for i in cascade if i not in kept}
             new = {}
             for parent in sorted(deleted):
                 for child, kind, what in self._edges(parent):

@@ -145,7 +145,7 @@ def last_version_protection(versions: list[Version], decisions: list[Decision], 
     if not acting:
         return {}, False
     acting_ids = {v.id for v in acting}
-    covers_all = acting_ids >= {v.id for v in versions}
+    covers_all = all(v.id in acting_ids for v in versions)
     tagged_ids = {v.id for v in versions if v.tags}
     covers_tagged = package_type == "container" and bool(tagged_ids) and acting_ids >= tagged_ids
     if not (covers_all or covers_tagged):
@@ -282,7 +282,7 @@ class PackageVersions:
                 decisions = [self.refresh(d, graph_plan.cascade, graph_plan.reasons) if d.version.id in graph_protected else d for d in decisions]
                 planned = {d.version.id for d in decisions}
                 extra = [Decision(self.graph.versions[i], ACT) for i in graph_plan.cascade if i not in planned]
-            whole = sorted(decisions + extra, key=lambda d: order(d.version))
+            whole = sorted(decisions + extra, key=lambda d: order(d.version)) if extra else decisions  # plan() sorts the same way
             last, delete_package = last_version_protection(listed, whole, self.package_type,
                                                            allow_package_delete and self.params["delete_package_when_empty"])
             new = {i: why for i, why in last.items() if i not in last_protected}
