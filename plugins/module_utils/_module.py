@@ -142,7 +142,13 @@ class _StreamingModule(AnsibleModule):
     """
 
     def _record_module_result(self, o: dict[str, t.Any]) -> None:
-        encoder = module_json.get_module_encoder(basic._ANSIBLE_PROFILE, module_json.Direction.MODULE_TO_CONTROLLER)
+        # ansible-core's own hook (2.19 to 2.21) and encoder: a later ansible-core without them gets its own output back,
+        # never a module that fails after its changes are made.
+        try:
+            encoder = module_json.get_module_encoder(basic._ANSIBLE_PROFILE, module_json.Direction.MODULE_TO_CONTROLLER)
+        except AttributeError:
+            super()._record_module_result(o)
+            return
         sys.stdout.write("\n")
         for piece in json_pieces(o, functools.partial(json.dumps, cls=encoder)):
             sys.stdout.write(piece)

@@ -171,3 +171,12 @@ def test_the_result_is_written_in_pieces_with_ansible_cores_encoder(capsys: pyte
     written = capsys.readouterr().out
     assert written == "\n%s\n" % json.dumps(result, cls=encoder)
     assert json.loads(written)["versions"][1499] == {"id": 1499, "when": "2026-01-02", "tags": ["a"]}
+
+
+def test_an_ansible_core_without_the_encoder_writes_the_result_its_own_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = build({"token": TOKEN})
+    recorded: list[dict[str, t.Any]] = []
+    monkeypatch.setattr(_module, "module_json", object())
+    monkeypatch.setattr(basic.AnsibleModule, "_record_module_result", lambda self, o: recorded.append(o))
+    module.module._record_module_result({"changed": False})
+    assert recorded == [{"changed": False}]
