@@ -49,5 +49,5 @@ def run_main(main: t.Callable[[], None], args: t.Dict[str, t.Any], token: str, c
     with patch_module_args(args):
         with pytest.raises(Exited) as info:
             main()
-    assert token not in json.dumps(info.value.result)
+    assert token not in json.dumps(info.value.result, default=dict)  # default: read-only mappings (package_info versions)
     return info.value

@@ -18,10 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ghpkgs.registry.plugins.modules import package_version
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, run_main
 
 API = "https://api.github.com"
 REGISTRY = "https://ghcr.io"
@@ -248,28 +247,9 @@ class FakeGitHub:
         return [c for c in self.calls() if c.split()[0] in WRITES]
 
 
-class Exited(Exception):
-    def __init__(self, failed: bool, result: dict[str, t.Any]) -> None:
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
 @pytest.fixture(autouse=True)
-def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-
-    def exit_json(self: t.Any, **result: t.Any) -> t.NoReturn:
-        raise Exited(False, result)
-
-    def fail_json(self: t.Any, **result: t.Any) -> t.NoReturn:
-        raise Exited(True, result)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, message: seen.append(message))
+def clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(package_version, "utcnow", lambda: NOW)
-    return seen
 
 
 @pytest.fixture
@@ -280,15 +260,7 @@ def gh() -> t.Iterator[FakeGitHub]:
 
 def run(args: dict[str, t.Any], check_mode: bool = False, diff: bool = False) -> Exited:
     full = {"token": TOKEN, "owner": "octo-org", "max_retries": 0, "points_per_minute": 0, **args}
-    if check_mode:
-        full["_ansible_check_mode"] = True
-    if diff:
-        full["_ansible_diff"] = True
-    with patch_module_args(full):
-        with pytest.raises(Exited) as info:
-            package_version.main()
-    assert TOKEN not in json.dumps(info.value.result)
-    return info.value
+    return run_main(package_version.main, full, TOKEN, check_mode, diff)
 
 
 def outcomes(result: dict[str, t.Any]) -> dict[int, str]:

@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.test_package_version import (  # pylint: disable=unused-import
     TOKEN,
     FakeGitHub,
+    clock,
     FakePackage,
     digest_of,
     gh,
@@ -21,7 +22,6 @@ from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.test_package
     index,
     outcomes,
     run,
-    warnings,
 )
 
 CONTAINER = {"package_type": "container", "name": "team/app", "max_concurrency": 4}
