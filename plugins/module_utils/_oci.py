@@ -169,7 +169,10 @@ class ImageGraph:
         self.versions: t.Dict[int, Version] = {v.id: v for v in versions}
         self.by_digest: t.Dict[str, int] = {v.name: v.id for v in self.versions.values()}
         self.read = read
-        self.children: t.Dict[str, t.Tuple[Child, ...]] = {}  # digest -> the entries of its manifest, for every manifest read
+        # digest -> the entries of its manifest that are versions of the package, for every manifest read (an entry's digest
+        # is the version's own name string: one object per digest however many indexes list it)
+        self.children: t.Dict[str, t.Tuple[Child, ...]] = {}
+        self.described: t.Dict[str, t.Optional[str]] = {}  # version name -> the media type of the first index entry naming it
         self.reads = 0
         self.signatures: t.Dict[str, t.List[int]] = {}
         self.referrers: t.Dict[str, t.List[int]] = {}
@@ -193,14 +196,16 @@ class ImageGraph:
             needed = self._unknown(kept) or self._unknown(deleted)
             if not needed:
                 break
+            del kept, deleted, keep, cascade, reasons  # a package may have 100,000 versions: free them before the next round
             self._fetch(needed)
-        parents: t.Dict[int, t.Set[int]] = {}
+        del kept  # not needed for the order of deletion
+        # Sorted tuples, not sets: a set weighs 216 bytes even empty, and a package may have 100,000 versions to delete.
+        parents: t.Dict[int, t.Tuple[int, ...]] = dict.fromkeys(deleted, ())
         for parent in deleted:
             for child, dummy, dummy2 in self._edges(parent):
-                if child in deleted and child != parent:
-                    parents.setdefault(child, set()).add(parent)
-        # Sorted tuples, not sets: a set weighs 216 bytes even empty, and a package may have 100,000 versions to delete.
-        return GraphPlan(keep, cascade, {i: tuple(sorted(parents.get(i, ()))) for i in deleted}, reasons)
+                if child in parents and child != parent and parent not in parents[child]:
+                    parents[child] = tuple(sorted(parents[child] + (parent,)))
+        return GraphPlan(keep, cascade, parents, reasons)
 
     @staticmethod
     def levels(parents: t.Mapping[int, t.Collection[int]]) -> t.List[t.List[int]]:
@@ -228,23 +233,26 @@ class ImageGraph:
             if digest not in found:
                 raise ManifestUnreadable(digest, "the registry did not return it")
             manifest = found[digest]
-            self.children[digest] = manifest.children
+            children = []
+            for child in manifest.children:
+                child_id = self.by_digest.get(child.digest)
+                if child_id is not None:  # an entry that is no version of the package is no edge
+                    name = self.versions[child_id].name
+                    self.described.setdefault(name, child.media_type)
+                    children.append(Child(name, child.media_type, child.platform, child.attestation))
+            self.children[digest] = tuple(children)
             if manifest.subject:
                 self.referrers.setdefault(manifest.subject, []).append(self.by_digest[digest])
         self.reads += len(digests)
 
     def _unknown(self, ids: t.AbstractSet[int]) -> t.List[int]:
         """The versions among ids whose manifest may hold edges that are not known yet."""
-        described: t.Dict[str, t.Optional[str]] = {}
-        for children in self.children.values():
-            for child in children:
-                described.setdefault(child.digest, child.media_type)
         unknown = []
         for i in sorted(ids):
             version = self.versions[i]
             if version.name in self.children or cosign_subjects(version):
                 continue
-            media_type = described.get(version.name)
+            media_type = self.described.get(version.name)
             if media_type is not None and media_type not in INDEX_TYPES:
                 continue  # a platform image of a known index: it references nothing
             unknown.append(i)

@@ -482,6 +482,7 @@ def plan(
         if seen is not version and seen != version:
             raise ValueError(f"package version {version.id}: the listing holds two different versions with this id; it changed while being read, run again")
     selected = sorted((v for v in by_id.values() if selects(v)), key=lambda v: (v.created_at, v.id))
+    del by_id  # a listing may hold 100,000 versions: free the index before the decisions are made
 
     newest = frozenset(v.id for v in selected[max(0, len(selected) - policy.keep_latest):]) if policy.keep_latest else frozenset()
     keep_latest_reason = f"among the {policy.keep_latest} newest matching versions (keep_latest)"

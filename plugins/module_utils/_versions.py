@@ -242,13 +242,14 @@ class PackageVersions:
         acting = [d.version for d in decisions if d.action == ACT]
         if self.module.check_mode:
             outcome = "would_delete" if self.absent else "would_restore"
-            self.outcomes.update((v.id, (outcome, self.cascade.get(v.id))) for v in acting)
+            plain = (outcome, None)  # one tuple for all the versions without a reason of their own: there may be 100,000
+            self.outcomes.update((v.id, (outcome, self.cascade[v.id]) if v.id in self.cascade else plain) for v in acting)
             self.package_deleted = delete_package
         else:
             if delete_package:
                 decisions, acting = self.delete_package(listed, decisions, acting, now)
             self.act(acting)
-        self.graph = None  # its manifests are of no further use: free them before the result is built
+        self.graph, self.parents = None, {}  # of no further use (nothing more to act on): free them before the result is built
         active = listed if self.absent else self.active_versions()
         result = self.result(decisions, active)
         for message, ids in self.refusals.items():
@@ -277,10 +278,11 @@ class PackageVersions:
                 self.manifest_reads = self.graph.reads
                 if graph_plan.keep:
                     graph_protected.update(graph_plan.keep)
+                    del decisions, acting, graph_plan  # a package may have 100,000 versions: free them before the next pass
                     continue
                 self.cascade, self.parents = graph_plan.cascade, graph_plan.parents
                 decisions = [self.refresh(d, graph_plan.cascade, graph_plan.reasons) if d.version.id in graph_protected else d for d in decisions]
-                planned = {d.version.id for d in decisions}
+                planned = {d.version.id for d in decisions if d.version.id in graph_plan.cascade}
                 extra = [Decision(self.graph.versions[i], ACT) for i in graph_plan.cascade if i not in planned]
             whole = sorted(decisions + extra, key=lambda d: order(d.version)) if extra else decisions  # plan() sorts the same way
             last, delete_package = last_version_protection(listed, whole, self.package_type,

@@ -127,6 +127,19 @@ def test_nested_indexes_are_followed() -> None:
     assert plan.keep[1].startswith(f"referenced by kept index {digest('inner')}")
 
 
+def test_the_graph_keeps_only_entries_that_are_versions_under_their_own_name_strings() -> None:
+    r = Repo()
+    amd64 = r.add(1, "amd64")
+    r.add(2, "index", ["v1"], [("amd64", "linux/amd64"), ("elsewhere", "linux/arm64")])
+    r.add(3, "again", ["v2"], [("amd64", "linux/amd64"), ("amd64", "linux/amd64")])
+    graph = r.graph()
+    plan = graph.plan(acting={1, 2, 3}, pinned=set())
+    entries = graph.children[digest("index")]
+    assert [c.digest for c in entries] == [amd64] and entries[0].digest is amd64  # one string per digest, not one per entry
+    assert graph.children[amd64] == ()
+    assert plan.parents == {1: (2, 3), 2: (), 3: ()}  # each parent once, sorted, though index "again" lists amd64 twice
+
+
 def test_an_unreadable_manifest_raises() -> None:
     r = Repo()
     r.add(1, "index", ["v1"], [("amd64", "linux/amd64")])
