@@ -622,6 +622,9 @@ def report_entry(result: dict[str, t.Any], params: dict[str, t.Any], dry_run: bo
 
 def earlier_report(params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[str, t.Any]]:
     """The report that report_append adds to (None: start a new one), checked before any request; ValueError on a mismatch."""
+    for option in ("report_file", "summary_file"):
+        if params[option] is not None and not params[option].strip():
+            raise ValueError(f"{option}: is blank; give a file path, or leave {option} out")
     path = params["report_file"]
     if params["report_append"] and not path:
         raise ValueError("report_append: needs report_file")

@@ -335,6 +335,8 @@ def test_report_append_adds_a_batch_to_the_report_and_the_summary(gh: FakeGitHub
     ({"report_append": True}, "report_append: needs report_file"),
     ({"report_append": True, "report_file": "EXISTING"}, "is the report of another cleanup (owner acme, https://api.github.com, dry_run True)"),
     ({"summary_file": "/tmp/x.md"}, "missing parameter(s) required by 'summary_file': report_file"),
+    ({"report_file": "   "}, "report_file: is blank"),
+    ({"report_file": "EXISTING", "summary_file": " "}, "summary_file: is blank"),
 ])
 def test_report_options_are_checked_before_any_request(gh: FakeGitHub, tmp_path: t.Any, args: dict[str, t.Any], message: str) -> None:
     existing = tmp_path / "dry.json"
