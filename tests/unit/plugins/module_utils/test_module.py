@@ -17,27 +17,14 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils import _module
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import NotFound
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, catch_exits
 
 TOKEN = "ghp_ModuleBaseSecret0123456789abcdefXYZ"
 
 
-class Exited(Exception):
-    def __init__(self, failed: bool, result: dict[str, t.Any]) -> None:
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
 @pytest.fixture(autouse=True)
 def exits(monkeypatch: pytest.MonkeyPatch) -> None:
-    def exit_json(self: t.Any, **result: t.Any) -> t.NoReturn:
-        raise Exited(False, result)
-
-    def fail_json(self: t.Any, **result: t.Any) -> t.NoReturn:
-        raise Exited(True, result)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    catch_exits(monkeypatch)
     for name in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_API_URL", _module.PACING_WINDOW_ENV):
         monkeypatch.delenv(name, raising=False)
 

@@ -26,6 +26,11 @@ class Exited(Exception):
 
 @pytest.fixture(autouse=True)
 def warnings(monkeypatch: pytest.MonkeyPatch) -> t.List[str]:
+    return catch_exits(monkeypatch)
+
+
+def catch_exits(monkeypatch: pytest.MonkeyPatch) -> t.List[str]:
+    """Makes exit_json and fail_json raise Exited; returns the list that warn() appends to."""
     seen: t.List[str] = []
 
     def exit_json(self: t.Any, **result: t.Any) -> t.NoReturn:
