@@ -473,7 +473,10 @@ def package_params(module_params: dict[str, t.Any], entry: dict[str, t.Any]) -> 
 
 
 def validate(module_params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-    """Every package's parameters, validated before any request; ValueError names packages[i] and the fix."""
+    """Every package's parameters (and the report paths), validated before any request; ValueError names the option and the fix."""
+    for option in ("report_file", "summary_file"):
+        if module_params[option] is not None and not module_params[option].strip():
+            raise ValueError(f"{option}: is blank; give a file path, or leave {option} out")
     entries = module_params["packages"]
     if not entries:
         raise ValueError("packages: is empty; list at least one package (package_type and name)")
@@ -622,9 +625,6 @@ def report_entry(result: dict[str, t.Any], params: dict[str, t.Any], dry_run: bo
 
 def earlier_report(params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[str, t.Any]]:
     """The report that report_append adds to (None: start a new one), checked before any request; ValueError on a mismatch."""
-    for option in ("report_file", "summary_file"):
-        if params[option] is not None and not params[option].strip():
-            raise ValueError(f"{option}: is blank; give a file path, or leave {option} out")
     path = params["report_file"]
     if params["report_append"] and not path:
         raise ValueError("report_append: needs report_file")
