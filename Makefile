@@ -19,12 +19,27 @@ NEW := $(VENV)/core-$(CORE_NEW)
 # Outside the checkout: inside it, ansible-test would list files through the checkout's git and see none of the tree.
 TREE := $(or $(TMPDIR),/tmp)/ghpkgs-registry-tree-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-10)
 COLL := $(TREE)/ansible_collections/ghpkgs/registry
-PYTEST_ARGS ?= -q
+PYTEST_ARGS ?=
 
-.PHONY: test demo lint reliability benchmark venvs tree ansible-test-pip units sanity integration emulator fidelity clean release-check changelog
+.PHONY: test quick setup future demo lint style reliability benchmark venvs tree ansible-test-pip units units-old units-new \
+  units-replay sanity integration integration-old integration-new emulator fidelity clean release-check changelog
 
-test: units emulator fidelity sanity lint release-check integration reliability demo
-	@echo "All tests passed."
+# Every test, each target timed (tests/tools/run-targets prints the table). Nothing runs twice: the newest
+# ansible-core's units and integration tests and the release checks run in `future`, with the clock moved ahead.
+TEST_TARGETS := setup units-old emulator fidelity sanity lint integration-old reliability demo future
+test:
+	@tests/tools/run-targets "$(MAKE)" $(TEST_TARGETS)
+
+# The inner loop (under 90 s once the venvs exist): style, the unit tests on the newest ansible-core in random order,
+# and the emulator's own tests.
+quick: style venvs tree
+	cd $(COLL) && PYTHONPATH=$(TREE) $(CURDIR)/$(NEW)/bin/python -m pytest $(PYTEST_ARGS) -n 2 -p randomly -p no:cacheprovider tests/unit
+	PYTHONPATH=tests/emulator $(NEW)/bin/python -m pytest $(PYTEST_ARGS) -p randomly -p no:cacheprovider tests/emulator/tests
+
+style: $(OLD)/.ok
+	$(OLD)/bin/ruff check --config tests/tools/ruff.toml plugins tests
+
+setup: venvs $(MID)/.ok $(LINT)/.ok tree ansible-test-pip
 
 venvs: $(OLD)/.ok $(NEW)/.ok
 
@@ -48,13 +63,16 @@ $(MID)/.ok:
 	touch $@
 
 # ansible-test needs the collection at ansible_collections/ghpkgs/registry: build the artifact and install it there,
-# so that every test runs against exactly what Galaxy would ship.
-tree: $(OLD)/.ok
+# so that every test runs against exactly what Galaxy would ship. Rebuilt when a file of the checkout changes.
+SOURCES := $(wildcard $(shell git ls-files --cached --others --exclude-standard 2>/dev/null))
+tree: $(TREE)/.built
+$(TREE)/.built: $(OLD)/.ok $(SOURCES)
 	rm -rf $(TREE) build && mkdir -p build $(TREE)
 	$(OLD)/bin/ansible-galaxy collection build --output-path build . >/dev/null
 	$(OLD)/bin/ansible-galaxy collection install --force -p $(TREE) build/ghpkgs-registry-*.tar.gz >/dev/null
 	mkdir -p .cache && ln -sfn $(TREE) .cache/tree
 	@echo "collection tree: $(COLL) (also reachable as .cache/tree)"
+	touch $@
 
 # ansible-test --venv bootstraps pip with a script it downloads from a host we cannot reach: cache a stand-in.
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
@@ -65,9 +83,19 @@ ansible-test-pip: venvs $(MID)/.ok
 	  cp tests/tools/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py; \
 	done
 
-units: venvs tree ansible-test-pip
+# In random order (pytest-randomly, from tests/unit/requirements.txt): the seed is printed as "Using --randomly-seed=N";
+# `make units-replay SEED=N` runs the tests again in that order, in one process.
+units: units-old units-new
+units-old: venvs tree ansible-test-pip
 	cd $(COLL) && $(CURDIR)/$(OLD)/bin/ansible-test units --venv --python 3.11 --color no
+units-new: venvs tree ansible-test-pip
 	cd $(COLL) && $(CURDIR)/$(NEW)/bin/ansible-test units --venv --python 3.13 --color no
+SEED ?=
+CORE ?= $(NEW)
+units-replay: venvs tree
+	test -n "$(SEED)" || { echo "make units-replay SEED=N: N is the seed printed as 'Using --randomly-seed=N'"; exit 2; }
+	cd $(COLL) && PYTHONPATH=$(TREE) $(CURDIR)/$(CORE)/bin/python -m pytest $(PYTEST_ARGS) -p randomly \
+	  -p no:cacheprovider --randomly-seed=$(SEED) tests/unit
 
 sanity: venvs tree ansible-test-pip
 	cd $(COLL) && $(CURDIR)/$(OLD)/bin/ansible-test sanity --venv --python 3.11 --color no
@@ -75,14 +103,22 @@ sanity: venvs tree ansible-test-pip
 
 # Each run starts the emulator with a fresh seed, writes tests/integration/integration_config.yml into the tree,
 # runs every target, and stops the emulator.
-integration: venvs tree ansible-test-pip
+integration: integration-old integration-new
+integration-old: venvs tree ansible-test-pip
 	cd $(COLL) && $(CURDIR)/tests/emulator/run-with-emulator --seed-profile small -- \
 	  $(CURDIR)/$(OLD)/bin/ansible-test integration --venv --python 3.11 --color no
+integration-new: venvs tree ansible-test-pip
 	cd $(COLL) && $(CURDIR)/tests/emulator/run-with-emulator --seed-profile small -- \
 	  $(CURDIR)/$(NEW)/bin/ansible-test integration --venv --python 3.13 --color no
 
+# The suite must pass on any day: the newest ansible-core's units and integration tests and the release checks, with
+# every process's clock FUTURE ahead (libfaketime; see tests/tools/in-the-future).
+FUTURE ?= +400d
+future: setup
+	tests/tools/in-the-future $(FUTURE) $(MAKE) --no-print-directory units-new integration-new release-check
+
 emulator: $(OLD)/.ok
-	PYTHONPATH=tests/emulator $(OLD)/bin/python -m pytest $(PYTEST_ARGS) tests/emulator/tests
+	PYTHONPATH=tests/emulator $(OLD)/bin/python -m pytest $(PYTEST_ARGS) -p randomly -p no:cacheprovider tests/emulator/tests
 
 # Faults, interruptions, concurrent change, bad input, secrets and transport (issue 10), against the installed tree.
 reliability: venvs tree
@@ -108,7 +144,7 @@ $(LINT)/.ok:
 	  'galaxy-importer==0.4.44' 'antsibull-docs==2.28.0' 'antsibull-changelog==0.36.0' 'ansible-builder==3.2.0'
 	touch $@
 
-lint: $(LINT)/.ok tree
+lint: style $(LINT)/.ok tree
 	cd $(COLL) && ANSIBLE_COLLECTIONS_PATH=$(abspath $(TREE)) $(CURDIR)/$(LINT)/bin/ansible-lint --offline --profile production roles playbooks
 
 # The README's demo: the emulator with a realistic organization, then report, cleanup dry run, cleanup, restore.
@@ -126,6 +162,8 @@ demo: tree
 # - ansible-doc renders every module (with examples and return values) and every role of the installed copy;
 # - ansible-test sanity on ansible-core 2.20 (units and integration run on the oldest and newest).
 RELEASE_TMP := $(or $(TMPDIR),/tmp)/ghpkgs-registry-release-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-10)
+# The recorded date of galaxy.yml's version (today's for a new one): the check must pass on any day.
+RELEASE_DATE = $$($(CURDIR)/$(LINT)/bin/python $(CURDIR)/tests/tools/release-date $(CURDIR))
 release-check: $(LINT)/.ok tree ansible-test-pip
 	rm -rf $(RELEASE_TMP) && mkdir -p $(RELEASE_TMP)
 	printf '[galaxy-importer]\nrun_ansible_test = false\nrun_ansible_doc = true\nrun_ansible_lint = true\noffline_ansible_lint = true\ncheck_changelog = true\n' \
@@ -142,7 +180,7 @@ release-check: $(LINT)/.ok tree ansible-test-pip
 	mkdir -p $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry && git ls-files -z --cached --others --exclude-standard \
 	  | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry
 	cd $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry && PATH="$(CURDIR)/$(LINT)/bin:$$PATH" \
-	  $(CURDIR)/$(LINT)/bin/antsibull-changelog release --update-existing --reload-plugins 2>/dev/null
+	  $(CURDIR)/$(LINT)/bin/antsibull-changelog release --update-existing --reload-plugins --date $(RELEASE_DATE) 2>/dev/null
 	diff -u changelogs/changelog.yaml $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry/changelogs/changelog.yaml \
 	  && diff -u CHANGELOG.md $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry/CHANGELOG.md \
 	  || { echo "changelogs/changelog.yaml or CHANGELOG.md is not up to date with the fragments and plugins: run 'make changelog'"; exit 1; }
@@ -168,4 +206,4 @@ release-check: $(LINT)/.ok tree ansible-test-pip
 # Fold new fragments (changelogs/fragments/, kept) and plugin descriptions into the unpublished release of galaxy.yml's
 # version, and regenerate CHANGELOG.md. After publishing, bump galaxy.yml's version: the next fragments start a new release.
 changelog: $(LINT)/.ok
-	PATH="$(CURDIR)/$(LINT)/bin:$$PATH" $(LINT)/bin/antsibull-changelog release --update-existing --reload-plugins
+	PATH="$(CURDIR)/$(LINT)/bin:$$PATH" $(LINT)/bin/antsibull-changelog release --update-existing --reload-plugins --date $(RELEASE_DATE)

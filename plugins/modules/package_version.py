@@ -409,7 +409,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._module import Git
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (  # pylint: disable=unused-import
     GRAPH_OPTIONS,
-    NOT_ATTEMPTED,  # re-exported: callers and tests refer to package_version.NOT_ATTEMPTED
+    NOT_ATTEMPTED,  # noqa: F401 re-exported: callers and tests refer to package_version.NOT_ATTEMPTED
     PackageVersions,
     utcnow,
 )

@@ -172,7 +172,7 @@ def test_client_redirects_of_every_kind_drop_the_token(collections_path: Path, r
 def test_plain_http_to_a_non_loopback_host_is_refused_before_connecting(collections_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                         api_url: str) -> None:
     sys.path.insert(0, str(collections_path))
-    from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner
+    from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient
     from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import InsecureTransport
 
     connections: list[Any] = []
