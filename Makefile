@@ -16,6 +16,8 @@ CORE_NEW := 2.21
 OLD := $(VENV)/core-$(CORE_OLD)
 MID := $(VENV)/core-$(CORE_MID)
 NEW := $(VENV)/core-$(CORE_NEW)
+# ansible-lint and the release tools
+LINT := $(VENV)/release
 # Outside the checkout: inside it, ansible-test would list files through the checkout's git and see none of the tree.
 TREE := $(or $(TMPDIR),/tmp)/ghpkgs-registry-tree-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-10)
 COLL := $(TREE)/ansible_collections/ghpkgs/registry
@@ -136,7 +138,6 @@ clean:
 
 # ansible-lint --profile production on the roles and playbooks, offline, in the built tree so that the collection's
 # FQCNs resolve. Its venv also holds the release tools (galaxy-importer brings ansible-lint).
-LINT := $(VENV)/release
 $(LINT)/.ok:
 	test -x "$(PY311)" || { echo "Python 3.11 not found (pyenv or python3.11)"; exit 1; }
 	rm -rf $(LINT) && "$(PY311)" -m venv $(LINT)
