@@ -39,11 +39,19 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 # semver.org's regular expression, ASCII digits only, with an optional leading "v".
 _IDENT = r"(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)"
-_SEMVER_RE = re.compile(
-    r"v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
-    r"(?:-(" + _IDENT + r"(?:\." + _IDENT + r")*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
-)
+_NUMBER = r"(0|[1-9][0-9]*)"
+_LABEL_AND_BUILD = r"(?:-(" + _IDENT + r"(?:\." + _IDENT + r")*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
+_SEMVER_RE = re.compile(r"v?" + _NUMBER + r"\." + _NUMBER + r"\." + _NUMBER + _LABEL_AND_BUILD)
+# NuGet: SemVer, or four numbers (the fourth is the revision) with the same label and build metadata.
+_NUGET_RE = re.compile(r"v?" + _NUMBER + r"\." + _NUMBER + r"\." + _NUMBER + r"(?:\." + _NUMBER + r")?" + _LABEL_AND_BUILD)
+# Maven: a qualifier is a run of characters between the separators '.' and '-' and the numbers (1.0-RC1: rc, then 1);
+# the first one after a number is the one compared with the release (a prefix such as the v of v1.2.0-rc.1 is not).
+_MAVEN_QUALIFIER_RE = re.compile(r"[0-9][.-]*([^0-9.-]+)(?=([0-9])?)")
+# The qualifiers Maven's version ordering (ComparableVersion) ranks below the release; cr is its alias of rc.
+_MAVEN_PRE_QUALIFIERS = frozenset(("alpha", "beta", "milestone", "rc", "cr", "snapshot"))
+# a, b and m stand for alpha, beta and milestone only when a number follows at once (a1, M2), as Maven reads them.
+_MAVEN_PRE_LETTERS = frozenset("abm")
+_LETTER_RE = re.compile(r"[a-zA-Z]")
 
 
 def _utc(value: datetime) -> datetime:
@@ -153,6 +161,36 @@ def is_prerelease(name: str) -> bool:
     """True when name is a SemVer pre-release (1.2.0-rc.1, 1.0.0-SNAPSHOT); False for releases and non-SemVer names."""
     parsed = parse_semver(name)
     return parsed is not None and parsed.is_prerelease
+
+
+def is_nuget_prerelease(name: str) -> bool:
+    """True when name is a NuGet version with a pre-release label: SemVer, or four numbers (1.2.3.4-beta); build metadata is not one."""
+    match = _NUGET_RE.fullmatch(name)
+    return match is not None and match.group(5) is not None
+
+
+def is_maven_prerelease(name: str) -> bool:
+    """True for a Maven snapshot (ends in SNAPSHOT, 1.0-sp1-SNAPSHOT) or a version whose first qualifier after a number is one
+    Maven ranks below the release: alpha, beta, milestone, rc, cr or snapshot, with or without a number (1.0-beta-2, 1.2.0-RC1),
+    and a1, b1, m1 (1.0.0-M1). Final, GA, RELEASE, sp and unknown qualifiers (31.1-jre) are releases. Case does not matter, as
+    for Maven."""
+    text = name.lower()
+    if text.endswith("snapshot"):
+        return True
+    match = _MAVEN_QUALIFIER_RE.search(text)
+    if match is None:
+        return False
+    qualifier = match.group(1)
+    return qualifier in _MAVEN_PRE_QUALIFIERS or (qualifier in _MAVEN_PRE_LETTERS and match.group(2) is not None)
+
+
+def is_rubygems_prerelease(name: str) -> bool:
+    """True when name has a letter, as RubyGems' Gem::Version#prerelease? says (1.0.0.pre, 1.1.0.beta1, 2.0.0.rc2)."""
+    return _LETTER_RE.search(name) is not None
+
+
+# The pre-release rule of each package type judged on its version names.
+_NAME_PRERELEASE = {"npm": is_prerelease, "nuget": is_nuget_prerelease, "maven": is_maven_prerelease, "rubygems": is_rubygems_prerelease}
 
 
 def validate_globs(patterns: Any, option: str) -> None:
@@ -283,12 +321,13 @@ def is_prerelease_version(version: Version) -> bool:
 
     container and docker: judged on the tags; a pre-release has at least one SemVer tag and all its
     SemVer tags are pre-releases (other tags such as latest or pr-12 are ignored).
-    Other types: judged on the name (see is_prerelease).
+    Other types: judged on the name, by the type's own rule: npm is_prerelease (SemVer), nuget
+    is_nuget_prerelease, maven is_maven_prerelease, rubygems is_rubygems_prerelease.
     """
     if version.package_type in TAGGED_PACKAGE_TYPES:
         kinds = [kind for kind in map(_semver_kind, version.tags) if kind is not None]
         return bool(kinds) and all(kinds)
-    return is_prerelease(version.name)
+    return _NAME_PRERELEASE[version.package_type](version.name)
 
 
 @functools.lru_cache(maxsize=4096)

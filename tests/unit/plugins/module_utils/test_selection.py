@@ -218,10 +218,35 @@ def test_container_prerelease_judged_on_tags(tags, expected):
     assert is_prerelease_version(ver(1, name="1.0.0", tags=tags, package_type="docker")) is expected
 
 
-def test_other_types_prerelease_judged_on_name():
-    assert is_prerelease_version(ver(1, name="1.0.0-beta.2", package_type="npm"))
-    assert not is_prerelease_version(ver(1, name="1.0.0", package_type="nuget"))
-    assert not is_prerelease_version(ver(1, name="1.0.0.pre", package_type="rubygems"))
+PRERELEASE_BY_TYPE = {
+    "npm": (["1.0.0-beta.2", "v1.2.0-rc.1", "1.0.0-0.3.7", "1.0.0-SNAPSHOT+build.1"],
+            ["1.0.0", "v3.0.0", "1.2.0+build.5", "1.0-SNAPSHOT", "1.0.0.pre", "1.2.3.4-beta", "latest"]),
+    "nuget": (["1.1.0-preview.1", "v2.0.0-rc.1", "1.2.3.4-beta", "1.2.3.4-beta.2+sha.5", "1.0.0-alpha"],
+              ["1.1.0", "1.2.3.4", "1.2.3.4+build.7", "1.2.3+build", "1.2.3.4.5-beta", "01.2.3-beta", "1.0-beta"]),
+    "maven": (["1.0-SNAPSHOT", "1.1.0-SNAPSHOT", "1.0.0-M1", "1.2.0-RC1", "1.0-beta-2", "1.0-alpha", "2.0.0-cr2", "1.0.0.CR1",
+               "1.0-a1", "1.0-b2", "1.0.0-milestone-3", "1.0alpha", "1.0-sp1-SNAPSHOT", "31.1-rc1-jre", "1.0-snapshot", "v1.2.0-rc.1"],
+              ["1.0", "1.0.0", "1.0.0.Final", "1.0.GA", "2.0.0.RELEASE", "1.0-sp1", "31.1-jre", "1.0-a", "1.0-m", "1.0-jre-rc1", "v1.2.0", "release-2"]),
+    "rubygems": (["1.0.0.pre", "1.1.0.beta1", "2.0.0.rc2", "1.0.0-alpha", "0.1.a"],
+                 ["1.0.0", "0.9", "2.0.0.1"]),
+}
+
+
+@pytest.mark.parametrize("package_type, name, expected", [
+    (package_type, name, expected)
+    for package_type, (pre, release) in PRERELEASE_BY_TYPE.items()
+    for expected, names in ((True, pre), (False, release))
+    for name in names
+])
+def test_other_types_prerelease_judged_on_name_by_their_own_rule(package_type, name, expected):
+    assert is_prerelease_version(ver(1, name=name, package_type=package_type)) is expected
+
+
+def test_prerelease_selector_follows_each_ecosystem():
+    versions = [ver(i, name=name, package_type=package_type, age_days=i)
+                for i, (package_type, name) in enumerate([("maven", "1.0-SNAPSHOT"), ("maven", "1.0.0.Final"), ("rubygems", "1.0.0.pre"),
+                                                          ("rubygems", "1.0.0"), ("nuget", "1.2.3.4-beta"), ("nuget", "1.2.3.4")], 1)]
+    assert ids(plan(versions, Policy(prerelease=True), NOW)) == [5, 3, 1]
+    assert ids(plan(versions, Policy(prerelease=False), NOW)) == [6, 4, 2]
 
 
 # ---------------------------------------------------------------- globs and policy validation

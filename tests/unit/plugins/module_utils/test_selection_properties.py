@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from fnmatch import fnmatchcase
@@ -26,7 +27,8 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import 
 BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 NOW = BASE + timedelta(minutes=120)
 
-NAMES = ["sha256:0a1b", "sha256:ff00", "1.0.0", "v1.2.0-rc.1", "2.0.0-beta", "1.0.0-SNAPSHOT", "1.2.0+build.5", "nightly", "[x]"]
+NAMES = ["sha256:0a1b", "sha256:ff00", "1.0.0", "v1.2.0-rc.1", "2.0.0-beta", "1.0.0-SNAPSHOT", "1.2.0+build.5", "nightly", "[x]",
+         "1.0-SNAPSHOT", "1.0.0-M1", "1.0-m", "1.0.0.Final", "31.1-jre", "1.0.0.pre", "1.2.3.4-beta", "1.2.3.4"]
 TAGS = ["latest", "v1.0.0", "v1.1.0-rc.1", "1.2.3", "2.0.0-beta", "pr-12", "dev", "sha256-0a1b.sig", "Latest"]
 GLOBS = ["*", "sha256:*", "v1.*", "*-rc.*", "*.0", "?.?.?", "pr-*", "latest", "[!s]*", "*[0-9]", "nothing-matches", "[[]x]"]
 
@@ -70,10 +72,28 @@ def policies(draw):
 
 
 def reference_prerelease(version):
+    name = version.name
     if version.package_type in ("container", "docker"):
         semver_tags = [tag for tag in version.tags if is_prerelease(tag) or _is_release(tag)]
         return bool(semver_tags) and all(is_prerelease(tag) for tag in semver_tags)
-    return is_prerelease(version.name)
+    if version.package_type == "nuget":  # a fourth number (the revision) aside, SemVer
+        parts = name.partition("+")[0].partition("-")
+        numbers = parts[0].removeprefix("v").split(".")
+        if len(numbers) == 4 and numbers[3].isdigit() and (numbers[3] == "0" or not numbers[3].startswith("0")):
+            name = ".".join(numbers[:3]) + name[len(parts[0]):]
+        return is_prerelease(name)
+    if version.package_type == "maven":
+        tokens = re.findall(r"[0-9]+|[.-]|[^0-9.-]+", name.lower())
+        first_number = next((i for i, token in enumerate(tokens) if token.isdigit()), len(tokens))
+        qualifiers = [(i, token) for i, token in enumerate(tokens) if i > first_number and token not in ".-" and not token.isdigit()]
+        if not qualifiers:
+            return False
+        i, first = qualifiers[0]
+        by_letter = first in ("a", "b", "m") and i + 1 < len(tokens) and tokens[i + 1].isdigit()
+        return tokens[-1] == "snapshot" or first in ("alpha", "beta", "milestone", "rc", "cr", "snapshot") or by_letter
+    if version.package_type == "rubygems":
+        return any(c.isascii() and c.isalpha() for c in name)
+    return is_prerelease(name)
 
 
 def _is_release(tag):
@@ -195,3 +215,11 @@ def test_reference_semver_release_check_agrees_on_examples():
     assert not _is_release("latest") and not _is_release("01.2.3") and not _is_release("v1.1.0-rc.1")
     assert reference_prerelease(Version(1, "x", ("v1.1.0-rc.1", "latest"), BASE, BASE, None, "container"))
     assert not reference_prerelease(Version(1, "x", ("v1.1.0-rc.1", "1.2.3"), BASE, BASE, None, "container"))
+    expected = {"maven": ["1.0.0-SNAPSHOT", "1.0-SNAPSHOT", "1.0.0-M1", "2.0.0-beta", "v1.2.0-rc.1", "1.2.3.4-beta"],
+                "rubygems": ["sha256:0a1b", "sha256:ff00", "v1.2.0-rc.1", "2.0.0-beta", "1.0.0-SNAPSHOT", "1.2.0+build.5", "nightly", "[x]",
+                             "1.0-SNAPSHOT", "1.0.0-M1", "1.0-m", "1.0.0.Final", "31.1-jre", "1.0.0.pre", "1.2.3.4-beta"],
+                "nuget": ["v1.2.0-rc.1", "2.0.0-beta", "1.0.0-SNAPSHOT", "1.0.0-M1", "1.2.3.4-beta"],
+                "npm": ["v1.2.0-rc.1", "2.0.0-beta", "1.0.0-SNAPSHOT", "1.0.0-M1"]}
+    for package_type, names in expected.items():
+        found = [name for name in NAMES if reference_prerelease(Version(1, name, (), BASE, BASE, None, package_type))]
+        assert sorted(found) == sorted(names), package_type
