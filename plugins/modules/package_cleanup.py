@@ -330,8 +330,8 @@ summary_file:
 report:
   description:
     - The cleanup report in the format M(ghpkgs.registry.package_restore) reads (C(docs/cleanup-report.md)). It holds the owner,
-      the API URL, and for every package with deletions the deleted versions (id, name, tags, dates) and whether the whole
-      package was deleted.
+      the API URL, and for every package with deletions the versions deleted one by one (id, name, tags, dates) and whether the
+      whole package was deleted. A package deleted whole lists no versions: they went with it, and restoring it brings them back.
     - In check mode C(dry_run) is V(true) and the versions are those that would be deleted; such a report cannot be restored.
     - Not returned when O(report_file) is given, so that a large report does not travel twice; read the file instead.
   returned: unless O(report_file) is given
@@ -611,9 +611,13 @@ class Cleanup:
 
 
 def report_entry(result: dict[str, t.Any], params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[str, t.Any]]:
-    """The report's entry for one package: the versions deleted (would be, in a dry run), or None when there are none."""
+    """The report's entry for one package: the versions deleted one by one (would be, in a dry run), or None when nothing is.
+
+    A package deleted whole lists none: its versions went with it and come back with it (docs/cleanup-report.md).
+    """
     outcome = "would_delete" if dry_run else "deleted"
-    versions = [{key: v[key] for key in REPORT_VERSION_KEYS} for v in result["versions"] if v["outcome"] == outcome]
+    versions = [] if result["package_deleted"] else [
+        {key: v[key] for key in REPORT_VERSION_KEYS} for v in result["versions"] if v["outcome"] == outcome]
     if not versions and not result["package_deleted"]:
         return None
     entry: dict[str, t.Any] = {"package_type": params["package_type"], "name": params["name"],

@@ -233,14 +233,23 @@ def test_a_missing_package_is_already_clean(gh: FakeGitHub) -> None:
     assert out.result["packages"][0]["package_found"] is False and not out.result["packages"][0]["failed"]
 
 
-def test_the_whole_package_goes_when_asked_and_the_report_says_so(gh: FakeGitHub) -> None:
-    out = run({"packages": [{"package_type": "npm", "name": "web-ui", "id": 7}], "policy": {"versions": ["*"]},
-               "delete_package_when_empty": True})
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_the_whole_package_goes_when_asked_and_the_report_lists_only_versions_deleted_one_by_one(gh: FakeGitHub, check_mode: bool) -> None:
+    out = run({"packages": [{"package_type": "npm", "name": "web-ui", "id": 7}, {"package_type": "container", "name": "team/app", "tags": ["pr-*"]}],
+               "policy": {"versions": ["*"]}, "delete_package_when_empty": True}, check_mode=check_mode)
     assert not out.failed
-    assert gh.writes() == ["DELETE /orgs/acme/packages/npm/web-ui"]
-    entry = out.result["report"]["packages"][0]
-    assert entry["package_deleted"] is True and entry["id"] == 7 and len(entry["versions"]) == 4
-    assert out.result["msg"] == "deleted 4 versions of 1 packages (1 whole packages); 0 packages failed"
+    deleted = "would_delete" if check_mode else "deleted"
+    assert sorted(gh.writes()) == ([] if check_mode else ["DELETE /orgs/acme/packages/container/team/app/versions/11",
+                                                   "DELETE /orgs/acme/packages/container/team/app/versions/12",
+                                                   "DELETE /orgs/acme/packages/container/team/app/versions/14",
+                                                   "DELETE /orgs/acme/packages/npm/web-ui"])
+    # The versions of web-ui went with the package, so the report (docs/cleanup-report.md) lists none of them; its result does.
+    entries = {p["name"]: p for p in parse_report(out.result["report"]).as_dict()["packages"]}
+    assert (entries["web-ui"]["package_deleted"], entries["web-ui"]["id"], entries["web-ui"]["versions"]) == (True, 7, [])
+    assert (entries["team/app"]["package_deleted"], [v["id"] for v in entries["team/app"]["versions"]]) == (False, [11, 12, 14])
+    assert [v["outcome"] for v in by_name(out.result)["web-ui"]["versions"]] == [deleted] * 4
+    verb = "would delete" if check_mode else "deleted"
+    assert out.result["msg"] == f"{verb} 7 versions of 2 packages (1 whole packages); 0 packages failed"
 
 
 def test_the_last_tagged_version_is_kept_per_package(gh: FakeGitHub) -> None:
