@@ -19,6 +19,11 @@ description:
   - Untagged versions are restored before tagged ones, so that the platform manifests of a multi-arch index are back before their index.
   - Something that is already active is reported as RV(restores[].outcome=already_present) and changes nothing,
     so running the same task twice is safe.
+  - A package asked for by O(name) whose name an active package holds may be the one restored already, or a new package that took
+    the name of the deleted one. GitHub cannot list deleted packages, so one restore request tells: GitHub refuses it when a deleted
+    package waits behind the name, and the item fails naming the active package's id, since the deleted one stays deleted until
+    the new package is deleted; otherwise the package is V(already_present). A cleanup report entry with the package's C(id) (those
+    of the C(ghpkgs.registry.org_cleanup) role have it) tells them apart without this request.
   - An item that cannot be restored (deleted more than 30 days ago, name taken again) is reported as
     RV(restores[].outcome=failed) with the reason and what to do; the other items are still restored, and the task fails at the end,
     with every item in the result.
@@ -34,6 +39,9 @@ attributes:
       - GitHub cannot list deleted packages, so when a whole package must be restored, check mode predicts
         RV(restores[].outcome=restored) and says in RV(restores[].reason) that only the restore itself tells whether GitHub still has it.
         The versions of such a package are predicted the same way, since they cannot be listed before the package is restored.
+      - For the same reason, a package asked for by O(name) whose name an active package holds is predicted
+        RV(restores[].outcome=already_present), with a note in RV(restores[].reason) that only the restore itself tells whether the
+        name was taken by another package.
   diff_mode:
     support: none
   idempotent:
@@ -236,8 +244,13 @@ PACKAGE_GONE = (
     "(GitHub keeps deleted packages for 30 days), never existed, or the token's user cannot administer it; publish it again to get it back"
 )
 PACKAGE_TAKEN = (
-    "the name is in use by an active package again{ids}; a deleted package cannot be restored while its name is taken: "
-    "delete or rename the new package, then run this again"
+    "the name is taken by another, active package{ids}, so the deleted package is still deleted: GitHub restores a deleted package "
+    "only while its name is free. If the deleted one should come back instead, delete the new package first "
+    "(ghpkgs.registry.package with state=absent), then run this again"
+)
+PACKAGE_MAYBE_TAKEN = (
+    "check mode: an active package of this name exists (id {id}); GitHub cannot list deleted packages, so only the restore itself "
+    "tells whether it is the one to restore or another package that took the name of a deleted one, which then stays deleted"
 )
 PACKAGE_PREDICTED = (
     "check mode: GitHub cannot list deleted packages, so only the restore itself tells whether it was deleted within the last "
@@ -304,6 +317,15 @@ def _item(target: Target, outcome: str, reason: t.Optional[str] = None, version:
     elif version is not None:
         item.update(version_id=version.id, version=version.name, tags=list(version.tags), deleted_at=version.deleted_at)
     return item
+
+
+def _taken(target: Target, active: t.Optional[t.Mapping[str, t.Any]]) -> t.Dict[str, t.Any]:
+    """The failed item of a package whose name another, active package holds (None: it could not be read)."""
+    ids = ""
+    if active is not None:
+        known = "" if target.package_id is None else "; the deleted one had id %d" % target.package_id
+        ids = " (id %s%s)" % (active.get("id"), known)
+    return _item(target, FAILED, PACKAGE_TAKEN.format(ids=ids))
 
 
 def targets_from_params(params: t.Mapping[str, t.Any], now: datetime) -> t.List[Target]:
@@ -403,20 +425,30 @@ class Restorer:
             package = self.client.get_package(self.owner, target.package_type, target.name)
         except NotFound:
             package = None
-        if package is not None:
-            if target.package_id is not None and package.get("id") != target.package_id:
-                ids = " (id %s; the deleted one had id %d)" % (package.get("id"), target.package_id)
-                return _item(target, FAILED, PACKAGE_TAKEN.format(ids=ids))
-            return _item(target, ALREADY_PRESENT)
+        if package is not None and target.package_id is not None:
+            return _item(target, ALREADY_PRESENT) if package.get("id") == target.package_id else _taken(target, package)
         if self.check_mode:
+            if package is not None:
+                return _item(target, ALREADY_PRESENT, PACKAGE_MAYBE_TAKEN.format(id=package.get("id")))
             return _item(target, RESTORED, PACKAGE_PREDICTED)
+        # Asked by name only, an active package may be the one to restore (restored already) or a new one that took the name:
+        # GitHub cannot list deleted packages, so only the restore tells (409 when a deleted package waits behind the name).
         try:
             self.client.restore_package(self.owner, target.package_type, target.name, target.restore_token)
-        except NotFound:
+        except (NotFound, Conflict) as error:
+            if package is None and (error.retried or isinstance(error, Conflict)):
+                try:
+                    package = self.client.get_package(self.owner, target.package_type, target.name)
+                except NotFound:
+                    pass
+                if package is not None and error.retried:
+                    return _item(target, RESTORED)  # the attempt whose answer was lost brought it back
+            if isinstance(error, Conflict):
+                return _taken(target, package)
+            if package is not None:
+                return _item(target, ALREADY_PRESENT)
             token = " with this restore_token" if target.restore_token else ""
             return _item(target, FAILED, PACKAGE_GONE.format(token=token))
-        except Conflict:
-            return _item(target, FAILED, PACKAGE_TAKEN.format(ids=""))
         return _item(target, RESTORED)
 
     def _listing(self, target: Target, state: str) -> t.List[Version]:

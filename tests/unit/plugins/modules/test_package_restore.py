@@ -14,6 +14,7 @@ import pytest
 import responses
 
 
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, write_report
 from ansible_collections.ghpkgs.registry.plugins.modules import package_restore
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, run_main
@@ -65,6 +66,7 @@ class FakeGitHub:
         self.scopes = ALL_SCOPES
         self.overrides: t.Dict[t.Tuple[str, str], t.Tuple[int, str]] = {}
         self.lost: t.Set[t.Tuple[str, str]] = set()  # requests that take effect, then answer 502 (a lost answer)
+        self.lost_once: t.Set[t.Tuple[str, str]] = set()  # the same, for the first such request only
         for method in ("GET", "POST", "DELETE", "PUT", "PATCH"):
             mock.add_callback(method, re.compile(re.escape(API) + r"/.*"), callback=self.handle)
 
@@ -98,7 +100,9 @@ class FakeGitHub:
 
     def handle(self, request: t.Any) -> t.Tuple[int, t.Dict[str, str], str]:
         answer = self.apply(request)
-        if (request.method, urlsplit(request.url).path) in self.lost:
+        key = (request.method, urlsplit(request.url).path)
+        if key in self.lost or key in self.lost_once:
+            self.lost_once.discard(key)
             return self.answer(502, {"message": "Bad Gateway"})
         return answer
 
@@ -333,12 +337,74 @@ def test_restores_a_deleted_package_with_the_restore_token_kept_secret(gh: FakeG
     assert RESTORE_TOKEN not in json.dumps(result)
 
 
-def test_an_active_package_is_already_present(gh: FakeGitHub) -> None:
+def test_an_active_package_without_a_deleted_one_behind_its_name_is_already_present(gh: FakeGitHub) -> None:
     app(gh)
     result = run({"package_type": "container", "name": "team/app"}).result
     assert result["changed"] is False
     assert outcomes(result) == {("team/app", None): "already_present"}
+    assert result["restores"][0]["reason"] is None
+    # Only a restore can tell that no deleted package waits behind the name: GitHub answers 404 and nothing changes.
+    assert gh.writes == ["POST /orgs/octo-org/packages/container/team%2Fapp/restore"]
+
+
+def taken(gh: FakeGitHub) -> FakePackage:
+    """lib: deleted (id 30), and a new, active lib (id 77) published since."""
+    deleted = gh.add(FakePackage("npm", "lib", 30, [version(40, "1.0.0")], deleted_at="2026-11-21T00:00:00Z"))
+    deleted.restore_token = RESTORE_TOKEN
+    gh.add(FakePackage("npm", "lib", 77, [version(90, "9.0.0")]))
+    return deleted
+
+
+@pytest.mark.parametrize("restore_token", [None, RESTORE_TOKEN])
+def test_a_name_taken_by_another_package_fails_naming_it_and_the_way_out(gh: FakeGitHub, restore_token: t.Optional[str]) -> None:
+    deleted = taken(gh)
+    exited = run({"package_type": "npm", "name": "lib", "restore_token": restore_token})
+    assert exited.failed and exited.result["changed"] is False
+    assert outcomes(exited.result) == {("lib", None): "failed"}
+    reason = exited.result["restores"][0]["reason"]
+    assert reason.startswith("the name is taken by another, active package (id 77), so the deleted package is still deleted")
+    assert "delete the new package first (ghpkgs.registry.package with state=absent), then run this again" in reason
+    assert reason in exited.result["msg"]
+    assert deleted.deleted_at and gh.find("npm", "lib").id == 77
+    assert gh.writes == ["POST /orgs/octo-org/packages/npm/lib/restore"]
+
+
+def test_check_mode_cannot_tell_an_active_package_from_a_taken_name_and_says_so(gh: FakeGitHub) -> None:
+    taken(gh)
+    result = run({"package_type": "npm", "name": "lib"}, check_mode=True).result
+    assert result["changed"] is False
+    assert outcomes(result) == {("lib", None): "already_present"}
+    reason = result["restores"][0]["reason"]
+    assert "an active package of this name exists (id 77)" in reason and "only the restore itself tells" in reason
     assert gh.writes == []
+
+
+def test_a_409_while_no_package_was_active_names_the_package_that_took_the_name(gh: FakeGitHub) -> None:
+    taken(gh)
+    gh.find("npm", "lib").deleted_at = "2026-11-22T02:00:00Z"  # inactive when read: the restore is sent, then someone publishes
+    original = gh.restore_package
+
+    def publish_first(*args: t.Any) -> t.Tuple[int, t.Dict[str, str], str]:
+        gh.packages[-1].deleted_at = None
+        return original(*args)
+
+    gh.restore_package = publish_first  # type: ignore[method-assign]
+    exited = run({"package_type": "npm", "name": "lib", "restore_token": RESTORE_TOKEN})
+    assert exited.failed
+    assert "taken by another, active package (id 77)" in exited.result["restores"][0]["reason"]
+
+
+@pytest.mark.parametrize("twin", [False, True])
+def test_a_package_restore_whose_answer_is_lost_is_confirmed(gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch, twin: bool) -> None:
+    monkeypatch.setattr(GitHubPackagesClient, "_backoff", lambda self, retries: 0.0)
+    if twin:  # an older deleted lib: the repeated restore meets it (409) instead of nothing (404)
+        gh.add(FakePackage("npm", "lib", 29, [version(39, "0.1.0")], deleted_at="2026-11-20T00:00:00Z"))
+    gh.add(FakePackage("npm", "lib", 30, [version(40, "1.0.0")], deleted_at="2026-11-21T00:00:00Z"))
+    gh.lost_once.add(("POST", "/orgs/octo-org/packages/npm/lib/restore"))
+    result = run({"package_type": "npm", "name": "lib", "max_retries": 1}).result
+    assert outcomes(result) == {("lib", None): "restored"} and result["changed"] is True
+    assert restore_posts(gh) == ["POST /orgs/octo-org/packages/npm/lib/restore"] * 2
+    assert gh.find("npm", "lib").id == 30
 
 
 def test_check_mode_predicts_a_package_restore_with_a_note_and_no_write(gh: FakeGitHub) -> None:
@@ -460,7 +526,7 @@ def test_report_package_whose_name_was_taken_again_is_not_attempted(gh: FakeGitH
     exited = run({"from_report": path})
     assert exited.failed
     assert outcomes(exited.result) == {("lib", None): "failed", ("lib", 40): "failed"}
-    assert "in use by an active package again (id 77; the deleted one had id 30)" in exited.result["restores"][0]["reason"]
+    assert "taken by another, active package (id 77; the deleted one had id 30)" in exited.result["restores"][0]["reason"]
     assert gh.writes == []
 
 
