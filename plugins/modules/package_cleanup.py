@@ -331,7 +331,7 @@ report:
   description:
     - The cleanup report in the format M(ghpkgs.registry.package_restore) reads (C(docs/cleanup-report.md)). It holds the owner,
       the API URL, and for every package with deletions the versions deleted one by one (id, name, tags, dates) and whether the
-      whole package was deleted. A package deleted whole lists no versions: they went with it, and restoring it brings them back.
+      whole package was deleted. A package deleted whole lists no versions, since they went with it and restoring it brings them back.
     - In check mode C(dry_run) is V(true) and the versions are those that would be deleted; such a report cannot be restored.
     - Not returned when O(report_file) is given, so that a large report does not travel twice; read the file instead.
   returned: unless O(report_file) is given

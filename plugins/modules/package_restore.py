@@ -20,9 +20,9 @@ description:
   - Something that is already active is reported as RV(restores[].outcome=already_present) and changes nothing,
     so running the same task twice is safe.
   - A package asked for by O(name) whose name an active package holds may be the one restored already, or a new package that took
-    the name of the deleted one. GitHub cannot list deleted packages, so one restore request tells: GitHub refuses it when a deleted
-    package waits behind the name, and the item fails naming the active package's id, since the deleted one stays deleted until
-    the new package is deleted; otherwise the package is V(already_present). A cleanup report entry with the package's C(id) (those
+    the name of the deleted one. GitHub cannot list deleted packages, so one restore request tells them apart. GitHub refuses it when
+    a deleted package waits behind the name, and the item fails naming the active package's id, since the deleted one stays deleted
+    until the new package is deleted; otherwise the package is V(already_present). A cleanup report entry with the package's C(id) (those
     of the C(ghpkgs.registry.org_cleanup) role have it) tells them apart without this request.
   - An item that cannot be restored (deleted more than 30 days ago, name taken again) is reported as
     RV(restores[].outcome=failed) with the reason and what to do; the other items are still restored, and the task fails at the end,

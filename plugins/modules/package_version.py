@@ -90,12 +90,13 @@ options:
       - Selector. V(true) selects only pre-releases, V(false) only the others, by the rule of the package's own ecosystem.
       - V(npm) and V(nuget) judge the name by SemVer 2.0 with an optional leading V(v) (V(1.2.0-rc.1), V(v2.0.0-beta)); build metadata
         (V(1.2.0+build.5)) does not make a pre-release. V(nuget) also takes four numbers with a label (V(1.2.3.4-beta)).
-      - V(maven) judges the name as Maven does. A pre-release is a snapshot (ends in C(SNAPSHOT): V(1.0-SNAPSHOT)), or its first
-        qualifier after a number is one Maven's version ordering ranks below the release: C(alpha), C(beta), C(milestone), C(rc),
-        C(cr) or C(snapshot), with or without a number (V(1.0-beta-2), V(1.2.0-RC1)), and C(a), C(b), C(m) directly followed by a
-        number (V(1.0.0-M1)). C(Final), C(GA), C(RELEASE), C(sp) and other qualifiers (V(31.1-jre)) are releases; case does not matter.
-      - V(rubygems) judges the name as C(Gem::Version#prerelease?) does: any letter makes a pre-release (V(1.0.0.pre), V(1.1.0.beta1)).
-      - V(container) and V(docker) judge the tags: a version is a pre-release when it has at least one SemVer tag and all its SemVer
+      - V(maven) judges the name as Maven does. A pre-release is a snapshot (it ends in C(SNAPSHOT), as V(1.0-SNAPSHOT)), or a version
+        whose first qualifier after a number is one that Maven's version ordering ranks below the release, that is C(alpha), C(beta),
+        C(milestone), C(rc), C(cr) or C(snapshot), with or without a number (V(1.0-beta-2), V(1.2.0-RC1)), and C(a), C(b), C(m)
+        directly followed by a number (V(1.0.0-M1)). C(Final), C(GA), C(RELEASE), C(sp) and other qualifiers (V(31.1-jre)) are
+        releases; case does not matter.
+      - V(rubygems) judges the name as C(Gem::Version#prerelease?) does, so any letter makes a pre-release (V(1.0.0.pre), V(1.1.0.beta1)).
+      - V(container) and V(docker) judge the tags. A version is a pre-release when it has at least one SemVer tag and all its SemVer
         tags are pre-releases (tags like V(latest) or V(pr-12) do not count).
     type: bool
   exclude:

@@ -239,10 +239,8 @@ def test_the_whole_package_goes_when_asked_and_the_report_lists_only_versions_de
                "policy": {"versions": ["*"]}, "delete_package_when_empty": True}, check_mode=check_mode)
     assert not out.failed
     deleted = "would_delete" if check_mode else "deleted"
-    assert sorted(gh.writes()) == ([] if check_mode else ["DELETE /orgs/acme/packages/container/team/app/versions/11",
-                                                   "DELETE /orgs/acme/packages/container/team/app/versions/12",
-                                                   "DELETE /orgs/acme/packages/container/team/app/versions/14",
-                                                   "DELETE /orgs/acme/packages/npm/web-ui"])
+    expected_writes = [f"DELETE /orgs/acme/packages/container/team/app/versions/{i}" for i in (11, 12, 14)] + ["DELETE /orgs/acme/packages/npm/web-ui"]
+    assert sorted(gh.writes()) == ([] if check_mode else expected_writes)
     # The versions of web-ui went with the package, so the report (docs/cleanup-report.md) lists none of them; its result does.
     entries = {p["name"]: p for p in parse_report(out.result["report"]).as_dict()["packages"]}
     assert (entries["web-ui"]["package_deleted"], entries["web-ui"]["id"], entries["web-ui"]["versions"]) == (True, 7, [])
