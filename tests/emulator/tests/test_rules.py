@@ -106,9 +106,13 @@ def test_deleted_version_of_deleted_package_cannot_be_restored(api):
 
 def test_package_restore_window_and_name_reuse(api, emu):
     assert api.post("/orgs/acme/packages/npm/ancient/restore").status_code == 404  # deleted 40 days ago
+    # An active name answers 409 only when a deleted package waits behind it (package_restore tells the two apart by it).
+    assert api.post("/orgs/acme/packages/npm/web-ui/restore").status_code == 404
     emu.control.publish("acme", "npm", "retired", {"name": "9.0.0"})
+    new_id = api.get("/orgs/acme/packages/npm/retired").json()["id"]
     response = api.post("/orgs/acme/packages/npm/retired/restore")
     assert response.status_code == 409 and response.json()["message"] == "An active package already exists with given name."
+    assert api.get("/orgs/acme/packages/npm/retired").json()["id"] == new_id
 
 
 def test_package_restore_after_delete(api, emu):
