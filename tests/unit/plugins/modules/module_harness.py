@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What every module test needs: a module's exit caught as an exception, its warnings collected (conftest.py makes
-the fixture autouse for every test here)."""
+the fixture autouse for every test here); InlineExecutor for a test that needs a module's thread pool to run in order."""
 
 from __future__ import annotations
 
