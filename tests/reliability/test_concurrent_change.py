@@ -5,13 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-import threading
-import time
 from typing import Any
 
-import requests
-
-from conftest import FIGURES, SECRET, TOKEN, Emulator, base_seed, module_result
+from conftest import FIGURES, SECRET, Emulator, base_seed, module_result
 
 OWNER, TYPE, NAME = "acme", "npm", "busy"
 VERSIONS = 400
@@ -42,57 +38,61 @@ def seed_with_busy_package() -> tuple[dict[str, Any], set[int], set[int]]:
     return seed, selected, {v["id"] for v in versions} - selected
 
 
-def meddle(emu: Emulator, selected: set[int], others: set[int], started: threading.Event, done: dict[str, Any]) -> None:
-    """Someone else: once the cleanup has begun listing, publishes new versions and deletes some selected and some kept ones."""
-    rng = random.Random(10)
-    victims = rng.sample(sorted(selected), 25) + rng.sample(sorted(others), 5)
-    rng.shuffle(victims)
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {TOKEN['full']}", "Accept": "application/vnd.github+json"})
-    started.wait(60)
-    for step in range(30):
-        created = emu.control.publish(OWNER, TYPE, NAME, {"name": f"9.9.{step}"})
-        done["published"].add(created["id"])
-        response = session.delete(f"{emu.url}/orgs/{OWNER}/packages/{TYPE}/{NAME}/versions/{victims[step]}", timeout=10)
-        if response.status_code == 204:
-            done["deleted"].add(victims[step])
-        time.sleep(0.02)
+class Meddler:
+    """Someone else, at fixed points of the cleanup's own requests (not at times that depend on the machine): before every
+    12th of them is served from the 2nd on (its second listing page, then across its deletions), publishes a new version
+    and deletes one of 25 selected and 5 kept versions, straight in the emulator's store."""
+
+    STEPS = 30
+    EVERY = 12  # the cleanup sends at least 4 listing pages and 354 deletions (379 selected, 25 of them deleted by others)
+
+    def __init__(self, emu: Emulator, selected: set[int], others: set[int]) -> None:
+        rng = random.Random(10)
+        self.victims = rng.sample(sorted(selected), 25) + rng.sample(sorted(others), 5)
+        rng.shuffle(self.victims)
+        self.emu = emu
+        self.done: dict[str, set[int]] = {"published": set(), "deleted": set()}
+        self.count = emu.state.next_request
+        emu.state.next_request = self.next_request  # type: ignore[method-assign]  # called once per API request, before it is served
+
+    def next_request(self) -> int:
+        number = self.count()
+        step, offset = divmod(number - 2, self.EVERY)
+        if offset == 0 and 0 <= step < self.STEPS:
+            store = self.emu.state.store
+            with store.lock:
+                dummy, version = store.publish(OWNER, TYPE, NAME, {"name": f"9.9.{step}"})
+                self.done["published"].add(version.id)
+                package = store.package(OWNER, TYPE, NAME)
+                victim = package.by_id[self.victims[step]]
+                if victim.deleted_at is None:
+                    store.delete_version(package, victim)
+                    self.done["deleted"].add(victim.id)
+        return number
+
+    def stop(self) -> None:
+        self.emu.state.next_request = self.count  # type: ignore[method-assign]
 
 
 def test_publishing_and_deleting_during_a_cleanup(ansible: Any, figures: Any) -> None:
     seed, selected, others = seed_with_busy_package()
     with Emulator(seed=seed) as emu:
-        emu.control.config(latency_ms=15)
-        started = threading.Event()
-        done: dict[str, Any] = {"published": set(), "deleted": set()}
-        meddler = threading.Thread(target=meddle, args=(emu, selected, others, started, done), daemon=True)
-        meddler.start()
-        watcher_stop = threading.Event()
-
-        def watch() -> None:
-            while not watcher_stop.is_set() and not started.is_set():
-                if any(NAME in entry["path"] for entry in emu.control.log()):
-                    started.set()
-                time.sleep(0.005)
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
+        meddler = Meddler(emu, selected, others)
         args = {"api_url": emu.url, "owner": OWNER, "owner_type": "org", "package_type": TYPE, "name": NAME, "state": "absent",
                 "points_per_minute": 0, "max_concurrency": 4, **POLICY}
         run = ansible.module("package_version", args, env={"GITHUB_TOKEN": SECRET})
-        watcher_stop.set()
-        meddler.join(60)
+        meddler.stop()
+        done = meddler.done
         result = module_result(run)
         log = emu.control.log()
         state = emu.control.state()
-        emu.control.config(latency_ms=0)
         rerun = ansible.module("package_version", args, env={"GITHUB_TOKEN": SECRET})
         final = emu.control.state()
 
     mine = hashlib.sha256(SECRET.encode()).hexdigest()[:12]
     my_deletes = {int(e["path"].rsplit("/", 1)[1]) for e in log if e["method"] == "DELETE" and e["token_sha256"] == mine}
     assert run.rc == 0, run.output[-3000:]
-    assert done["published"] and done["deleted"] & selected, "the meddling happened during the run"
+    assert len(done["published"]) == Meddler.STEPS and done["deleted"] & selected, "the meddling happened during the run"
     assert my_deletes <= selected, f"deleted outside the policy: {sorted(my_deletes - selected)}"
     assert not my_deletes & done["published"]
     package = next(p for p in state["packages"] if p["name"] == NAME and not p["deleted_at"])

@@ -9,7 +9,9 @@ import os
 import random
 import signal
 import subprocess
+import threading
 import time
+import typing as t
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,41 @@ def kill_all(process: subprocess.Popen[bytes]) -> None:
             pass
 
 
+class DeleteKiller:
+    """Kills the run from inside the emulator as soon as it has answered the run's threshold-th DELETE: exactly there,
+    however busy the machine (a watcher polling the log saw it late, or only after the run had ended)."""
+
+    def __init__(self, emu: Emulator, threshold: int) -> None:
+        self.emu = emu
+        self.threshold = threshold
+        self.deletes = 0
+        self.killed = False
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started = threading.Event()
+        self.lock = threading.Lock()  # requests are answered on threads of their own
+        self.record = emu.state.record
+        emu.state.record = self.recorded  # type: ignore[method-assign]  # called once a request has been answered
+
+    def recorded(self, entry: dict[str, Any]) -> None:
+        self.record(entry)
+        if entry["method"] != "DELETE":
+            return
+        with self.lock:
+            self.deletes += 1
+            if self.deletes == self.threshold:
+                self.started.wait(60)
+                kill_all(t.cast(subprocess.Popen, self.process))
+                self.killed = True
+
+    def run(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.started.set()
+        process.wait(timeout=300)
+
+    def stop(self) -> None:
+        self.emu.state.record = self.record  # type: ignore[method-assign]
+
+
 def complete(ansible: Any, emu: Emulator, reports: Path, workdir: Path) -> float:
     started = time.monotonic()
     process = start(ansible, emu, reports, workdir)
@@ -134,7 +171,6 @@ def test_killed_cleanups_converge(ansible: Any, interrupted: Emulator, tmp_path:
             runs += 1
             before = deleted_ids(state_snapshot(emu.control.state()))
             assert runs <= 3 * KILLS, "runs keep finishing before their kill point"
-            process = start(ansible, emu, reports, tmp_path)
             # Every other kill lands after a random number of this run's DELETEs (mid-work for sure); the others after a
             # random time, which also reaches the startup, listing and report-writing phases.
             left = len(allowed - before)
@@ -142,20 +178,24 @@ def test_killed_cleanups_converge(ansible: Any, interrupted: Emulator, tmp_path:
                 break  # nothing left to interrupt: the full rerun below checks convergence
             by_deletes = dummy > 0 or survived % 2 == 1
             threshold = rng.randint(1, max(1, left * 9 // 10)) if by_deletes else 0
-            deadline = time.monotonic() + rng.uniform(0.2, 0.9 * duration)
-            sent_before = len(emu.state.log)
+            delay = rng.uniform(0.2, 0.9 * duration)
             killed = False
-            while process.poll() is None:
-                if by_deletes:
-                    deletes = sum(1 for entry in emu.state.log[sent_before:] if entry["method"] == "DELETE")
-                    due = deletes >= threshold
-                else:
-                    due = time.monotonic() >= deadline
-                if due:
-                    kill_all(process)
-                    killed = True
-                    break
-                time.sleep(0.005)
+            if by_deletes:
+                killer = DeleteKiller(emu, threshold)
+                try:
+                    killer.run(start(ansible, emu, reports, tmp_path))
+                finally:
+                    killer.stop()
+                process, killed = t.cast(subprocess.Popen, killer.process), killer.killed
+            else:
+                process = start(ansible, emu, reports, tmp_path)
+                deadline = time.monotonic() + delay
+                while process.poll() is None:
+                    if time.monotonic() >= deadline:
+                        kill_all(process)
+                        killed = True
+                        break
+                    time.sleep(0.005)
             if not process.wait(timeout=30) == 0 and not killed:
                 pytest.fail("an uninterrupted run failed:\n" + (tmp_path / "output.txt").read_text()[-4000:])
             if not killed:

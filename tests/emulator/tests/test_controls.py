@@ -80,7 +80,9 @@ def test_latency_spikes(api, emu):
         started = time.monotonic()
         api.get("/users/acme")
         timings.append(time.monotonic() - started)
-    assert timings[0] < 0.15 <= timings[1]
+    # Which request was slowed is in the log (how fast the other one was depends on the machine); a sleep is never short.
+    assert [entry.get("fault") for entry in emu.control.log()] == [None, "latency_spike"]
+    assert timings[1] >= 0.15
 
 
 def test_unknown_config_key_is_rejected(emu):

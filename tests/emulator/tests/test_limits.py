@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import threading
+import time
+import types
 
 
 def test_primary_limit_exhausts_and_resets_with_clock(api, emu):
@@ -48,18 +50,26 @@ def test_secondary_points_per_endpoint(api, emu):
     assert api.delete(f"/orgs/acme/packages/npm/web-ui/versions/{versions[2]['id']}").status_code == 204
 
 
-def test_secondary_concurrency_limit(api, emu):
-    emu.control.config(secondary_max_concurrent=1, latency_ms=300)
+def test_secondary_concurrency_limit(api, emu, monkeypatch):
+    # The first request stays in flight (in its injected latency) until the others are answered, whatever the timing.
+    from conftest import Api
+    from ghpkgs_emulator import server
+    entered, release = threading.Event(), threading.Event()
+
+    def held(seconds: float) -> None:
+        if seconds:
+            entered.set()
+            release.wait(120)
+
+    monkeypatch.setattr(server, "time", types.SimpleNamespace(time=time.time, sleep=held))
+    emu.control.config(secondary_max_concurrent=1, latency_ms=1)
     statuses: list[int] = []
-    barrier = threading.Barrier(3)
-
-    def call() -> None:
-        barrier.wait()
-        statuses.append(api.get("/orgs/acme/packages/npm/web-ui").status_code)
-
-    threads = [threading.Thread(target=call) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses)[0] == 200 and 403 in statuses
+    first = threading.Thread(target=lambda: statuses.append(Api(emu).get("/orgs/acme/packages/npm/web-ui").status_code))
+    first.start()
+    try:
+        assert entered.wait(120), "the first request never reached the emulator"
+        others = [api.get("/orgs/acme/packages/npm/web-ui").status_code for _ in range(2)]
+    finally:
+        release.set()
+        first.join()
+    assert statuses == [200] and others == [403, 403]

@@ -24,6 +24,7 @@ from ansible_collections.ghpkgs.registry.tests.unit.plugins.module_utils.test_ap
     WALL_EPOCH,
     FakeGitHub,
     FakeTime,
+    SteppedTime,
     fail,
     make_client,
     ok,
@@ -318,33 +319,31 @@ def test_pacing_can_be_switched_off(fake_time: FakeTime, server: FakeGitHub) -> 
 
 
 def test_pacing_and_concurrency_hold_across_threads(server: FakeGitHub) -> None:
-    """Real threads and a real (short) window: no window of arrivals exceeds the budget, none is wasted."""
+    """Real threads on stepped time: no window of arrivals exceeds the budget, none is wasted."""
+    stepped = SteppedTime()
     arrivals: t.List[t.Tuple[float, int]] = []
     lock = threading.Lock()
     in_flight = [0, 0]
 
     def arrive(request: t.Any) -> None:
         with lock:
-            arrivals.append((time.monotonic(), 5))
+            arrivals.append((stepped.now, 5))
             in_flight[0] += 1
             in_flight[1] = max(in_flight)
-        time.sleep(0.005)
         with lock:
             in_flight[0] -= 1
 
     server.on_request = arrive
     for version in range(1, 61):
         server.on("DELETE", "%s/versions/%d" % (PKG, version), ok(None, 204))
-    client = GitHubPackagesClient(TOKEN, points_per_minute=100, window_seconds=0.25, max_concurrency=4)
-    started = time.monotonic()
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda version: client.delete_version(ORG, "container", "app", version), range(1, 61)))
-    elapsed = time.monotonic() - started
+    client = make_client(stepped, points_per_minute=100, window_seconds=0.25, max_concurrency=4)
+    # The pacer sleeps holding one of the 4 connection slots: at most 4 threads sleep, the others wait for a slot.
+    stepped.run(lambda version: client.delete_version(ORG, "container", "app", version), range(1, 61), 8, 4)
     assert len(arrivals) == 60
     assert _max_window_points(arrivals, 0.25) <= 100
     assert in_flight[1] <= 4
-    # 300 points at 100 per window: the last burst leaves after two windows; allow scheduling noise.
-    assert 0.5 <= elapsed < 4.0
+    # 300 points at 100 per window: the last burst leaves after two windows, not later.
+    assert 0.5 <= stepped.now <= 0.5 * 1.01
 
 
 def test_at_most_max_concurrency_requests_in_flight(server: FakeGitHub) -> None:
@@ -358,8 +357,10 @@ def test_at_most_max_concurrency_requests_in_flight(server: FakeGitHub) -> None:
             in_flight[1] = max(in_flight)
             if in_flight[0] >= 3:
                 gate.set()
-        gate.wait(1.0)
-        time.sleep(0.01)
+        # The timeout only turns a client that never has 3 requests in flight into a failure instead of a hang.
+        if not gate.wait(120):
+            gate.set()
+        time.sleep(0.01)  # widens the chance to catch a 4th request in flight; the outcome does not depend on it
         with lock:
             in_flight[0] -= 1
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,7 +16,7 @@ import pytest
 import responses
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import Owner
-from ansible_collections.ghpkgs.registry.tests.unit.plugins.module_utils.test_api_support import WALL_EPOCH, FakeTime, make_client
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.module_utils.test_api_support import WALL_EPOCH, FakeTime, SteppedTime, make_client
 
 ORG = Owner("org", "acme")
 
@@ -44,7 +43,6 @@ class BudgetServer:
             headers = {"x-ratelimit-limit": str(self.budget), "x-ratelimit-remaining": str(self.budget - self.used),
                        "x-ratelimit-reset": str(int(WALL_EPOCH + self.window_end)), "x-ratelimit-resource": "core"}
             self.statuses.append(403 if exhausted else 204)
-        time.sleep(0.002)  # keep the other threads' requests in flight while this answer travels
         if exhausted:
             return 403, headers, json.dumps({"message": "API rate limit exceeded for user ID 1."})
         return 204, headers, ""
@@ -52,13 +50,13 @@ class BudgetServer:
 
 @pytest.mark.parametrize("concurrency", [1, 8])
 def test_requests_in_flight_never_overrun_the_budget(concurrency: int) -> None:
-    fake_time = FakeTime()
+    fake_time = SteppedTime()
     server = BudgetServer(fake_time, budget=25, window=100)
     with responses.RequestsMock() as rsps:
         rsps.add_callback("DELETE", re.compile(r"https://api\.github\.com/.*"), callback=server.answer)
         client = make_client(fake_time, points_per_minute=0, max_concurrency=concurrency)
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            list(pool.map(lambda version: client.delete_version(ORG, "npm", "lib", version), range(1, 61)))
+        # Every thread waiting for a reset sleeps outside the connection slots: all of them can be asleep at once.
+        fake_time.run(lambda version: client.delete_version(ORG, "npm", "lib", version), range(1, 61), concurrency, concurrency)
     assert server.statuses == [204] * 60  # 25 + 25 + 10 over three windows, not one answer 403
     assert client.request_count == 60
     # Two waits for a reset (each until the announced reset + 1 s), not more.
@@ -69,7 +67,7 @@ def test_the_first_answer_of_a_window_is_not_needed_to_start() -> None:
     """Before any answer the budget is unknown: requests go out at once, up to max_concurrency."""
     fake_time = FakeTime()
     server = BudgetServer(fake_time, budget=1000, window=100)
-    started = threading.Barrier(4, timeout=5)
+    started = threading.Barrier(4, timeout=120)  # the timeout only turns a client that waits for an answer into a failure
 
     def answer(request: t.Any) -> t.Tuple[int, t.Dict[str, str], str]:
         started.wait()  # only passes when four requests are in flight together

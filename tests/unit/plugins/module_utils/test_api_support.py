@@ -10,6 +10,7 @@ import json
 import re
 import threading
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 
 import responses
 
@@ -46,6 +47,58 @@ class FakeTime:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self.now += seconds
+
+
+class SteppedTime(FakeTime):
+    """Fake time for a client used by real threads: it stands still while any thread can run, and moves to the earliest
+    wake-up only once every thread sleeps (or waits for one that does). Sleeps that overlap in real life overlap here, and
+    what the threads see does not depend on how the scheduler interleaves them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._moved = threading.Condition(self._lock)
+        self._asleep: t.List[t.List[float]] = []  # [wake time] per sleeping thread (a list each, told apart by identity)
+        self._unfinished = 0
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        with self._moved:
+            self.sleeps.append(seconds)
+            if seconds == 0:
+                return
+            entry = [self.now + seconds]
+            self._asleep.append(entry)
+            self._moved.notify_all()
+            self._moved.wait_for(lambda: all(other is not entry for other in self._asleep))
+
+    def run(self, call: t.Callable[[t.Any], t.Any], items: t.Sequence[t.Any], workers: int, sleepers: int) -> t.List[t.Any]:
+        """call(item) for every item on `workers` threads; `sleepers` is how many of them can sleep at once (the others
+        then wait for a sleeper, such as the client's max_concurrency slots while the pacer sleeps holding one)."""
+
+        def settled() -> bool:
+            return not self._unfinished or len(self._asleep) == min(sleepers, self._unfinished)
+
+        def one(item: t.Any) -> t.Any:
+            try:
+                return call(item)
+            finally:
+                with self._moved:
+                    self._unfinished -= 1
+                    self._moved.notify_all()
+
+        with self._moved:
+            self._unfinished = len(items)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(one, item) for item in items]
+            with self._moved:
+                while self._unfinished:
+                    # The timeout only turns a hang (a thread blocked on something else than this clock) into a failure.
+                    assert self._moved.wait_for(settled, timeout=120), "threads neither finished nor slept"
+                    if self._unfinished:
+                        self.now = min(entry[0] for entry in self._asleep)
+                        self._asleep = [entry for entry in self._asleep if entry[0] > self.now]
+                        self._moved.notify_all()
+        return [future.result() for future in futures]
 
 
 Answer = t.Tuple[int, t.Dict[str, str], t.Any]

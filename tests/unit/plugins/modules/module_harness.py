@@ -2,12 +2,13 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What every module test needs: a module's exit caught as an exception, its warnings collected (conftest.py makes
-the fixture autouse for every test here)."""
+the fixture autouse for every test here); InlineExecutor for a test that needs a module's thread pool to run in order."""
 
 from __future__ import annotations
 
 import json
 import typing as t
+from concurrent.futures import Executor, Future
 
 import pytest
 
@@ -43,6 +44,22 @@ def catch_exits(monkeypatch: pytest.MonkeyPatch) -> t.List[str]:
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, message: seen.append(message))
     return seen
+
+
+class InlineExecutor(Executor):
+    """A drop-in for ThreadPoolExecutor that runs each task at once, in the calling thread, in submission order: the
+    order of requests is the code's, not the scheduler's."""
+
+    def __init__(self, max_workers: t.Optional[int] = None) -> None:
+        self.max_workers = max_workers
+
+    def submit(self, fn: t.Callable[..., t.Any], /, *args: t.Any, **kwargs: t.Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # pylint: disable=broad-exception-caught  # a Future carries any error to its caller
+            future.set_exception(error)
+        return future
 
 
 def run_main(main: t.Callable[[], None], args: t.Dict[str, t.Any], token: str, check_mode: bool = False, diff: bool = False) -> Exited:

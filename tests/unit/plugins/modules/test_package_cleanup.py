@@ -19,7 +19,7 @@ import responses
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import parse_report
 from ansible_collections.ghpkgs.registry.plugins.modules import package_cleanup
-from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, run_main
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, InlineExecutor, run_main
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules import test_package_version as pv
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.test_package_version_graph import children, multi_arch
 
@@ -284,12 +284,14 @@ def test_container_packages_are_planned_with_the_image_graph_through_one_registr
         assert len([c for c in mock.calls if c.request.url.startswith(pv.REGISTRY + "/token")]) == 4
 
 
-def test_results_keep_the_order_of_packages_when_container_packages_start_first(gh: FakeGitHub) -> None:
+def test_results_keep_the_order_of_packages_when_container_packages_start_first(gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Packages run one at a time, in the order the module starts them (threads would send in the scheduler's order).
+    monkeypatch.setattr(package_cleanup, "ThreadPoolExecutor", InlineExecutor)
     packages = [PACKAGES[1], PACKAGES[0], {"package_type": "container", "name": "public-app", "tags": ["pr-*"]}]
-    out = run({"packages": packages, "policy": {"older_than": "30d"}, "max_concurrency": 1}, check_mode=True)
-    # The two container packages are the first two under way (twice max_concurrency), so web-ui is listed last.
+    out = run({"packages": packages, "policy": {"older_than": "30d"}}, check_mode=True)
     listed = [unquote(urlsplit(c.request.url).path) for c in gh.mock.calls if c.request.url.startswith(f"{API}/orgs/acme/packages/")]
-    assert listed[-1] == "/orgs/acme/packages/npm/web-ui/versions"
+    assert listed == ["/orgs/acme/packages/container/team/app/versions", "/orgs/acme/packages/container/public-app/versions",
+                      "/orgs/acme/packages/npm/web-ui/versions"]
     assert [p["name"] for p in out.result["packages"]] == ["web-ui", "team/app", "public-app"]
     assert [p["name"] for p in out.result["report"]["packages"]] == ["web-ui", "team/app", "public-app"]
 
