@@ -58,6 +58,7 @@ class Tier:
     def __init__(self, work: Path) -> None:
         self.work = work
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.logs: list[Any] = []  # the processes' log files, closed by stop()
         self.plan = json.loads((work / "images.json").read_text())
         self.layout = work / "layout"
         self.images: dict[str, Any] = self.plan["images"]
@@ -80,18 +81,20 @@ storage:
 http: {{addr: "127.0.0.1:0", relativeurls: true}}
 """)
         log = self.work / "registry.log"
-        self.processes.append(subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log.open("wb"), stderr=subprocess.STDOUT))
+        self.logs.append(log.open("wb"))
+        self.processes.append(subprocess.Popen(["docker-registry", "serve", str(config)], stdout=self.logs[-1], stderr=subprocess.STDOUT))
         self.registry = "127.0.0.1:" + self._wait_for(lambda: _listening(log), "the registry", log)
         seed = generate("small")
         # The container packages come from the registry: the seed's own would have no manifests there.
         seed["packages"] = [p for p in seed["packages"] if p["package_type"] != "container"]
         (self.work / "seed.json").write_text(json.dumps(seed))
         port_file, err = self.work / "emulator.port", self.work / "emulator.err"
+        self.logs.append(err.open("wb"))
         self.processes.append(subprocess.Popen(
             [sys.executable, "-m", "ghpkgs_emulator", "serve", "--port", "0", "--port-file", str(port_file),
              "--seed", str(self.work / "seed.json"), "--registry", f"http://{self.registry}",
              "--log-file", str(self.work / "emulator.jsonl")],
-            env={**os.environ, "PYTHONPATH": str(ROOT / "tests" / "emulator")}, stderr=err.open("wb")))
+            env={**os.environ, "PYTHONPATH": str(ROOT / "tests" / "emulator")}, stderr=self.logs[-1]))
         port = self._wait_for(lambda: port_file.read_text().strip() if port_file.exists() else None, "the emulator", err)
         self.emulator = f"127.0.0.1:{port}"
 
@@ -112,6 +115,9 @@ http: {{addr: "127.0.0.1:0", relativeurls: true}}
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
+        for log in self.logs:
+            log.close()
 
     # ---- helpers ------------------------------------------------------------------------------
     def control(self, path: str, body: Any = None) -> Any:

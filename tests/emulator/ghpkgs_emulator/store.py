@@ -336,7 +336,7 @@ class Store:
         found = []
         for digest in index.children:
             for child in package.by_name.get(digest, []):
-                if child.deleted_at is not None or child.tags or child in found:
+                if child.deleted_at is not None or child.tags or any(child is f for f in found):
                     continue
                 still_used = any(
                     ref != index.id and (owner := self.versions.get(ref)) is not None
