@@ -308,7 +308,7 @@ http: {{addr: "127.0.0.1:0", relativeurls: true}}
         title, wanted = {
             "untagged": ("package_version untagged=true", set(self.plan["leftovers"][APP])),
             "pr": ("package_version tags=pr-*", self.family("pr-12") | self.family("pr-13")),
-            "signatures": ("package_version tags=sha256-* (cosign and referrers tags of kept images)", set()),
+            "signatures": ("package_version tags=sha256-* (cosign and referrers tags of kept images), registry answering 429", set()),
             "version-ids": ("package_version version_ids=<an attestation of v1.2.0>", set()),
             "versions": ("package_version versions=<the v1.0.0 index digest>", self.family("v1.0.0")),
             "prerelease": ("package_version prerelease=true", self.family("v1.3.0-rc.1")),
@@ -329,7 +329,12 @@ http: {{addr: "127.0.0.1:0", relativeurls: true}}
         reasons = {v["name"]: v.get("reason") or "" for p in packages for v in p.get("versions", [])}
         if step == "untagged":
             check(reasons[v120["referrers"][0]].startswith("referenced by kept"), f"{title}: the SBOM: {reasons[v120['referrers'][0]]}")
+        if step == "untagged":  # a manifest read through the emulator's /v2 is a download, as on ghcr.io
+            downloads = {v["name"]: v["downloads"] for p in self.control("state")["packages"] for v in p["versions"]}
+            check(downloads[v120["index"]] > 0, f"{title}: reading the v1.2.0 index counted no download")
         if step == "signatures":
+            throttled = [e for e in self.control("log") if e["status"] == 429 and "/manifests/" in e["path"]]
+            check(throttled, f"{title}: the emulator injected no 429 into the collection's manifest reads")
             check(not result["changed"] and result["counts"]["kept"] == 4, f"{title}: {result['counts']}")
             check(reasons[v120["fallback"]].startswith("referenced by kept latest, v1.2.0"), f"{title}: {reasons[v120['fallback']]}")
         if step == "version-ids":
