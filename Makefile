@@ -24,7 +24,7 @@ COLL := $(TREE)/ansible_collections/ghpkgs/registry
 PYTEST_ARGS ?=
 
 .PHONY: test quick setup future demo lint style reliability benchmark venvs tree ansible-test-pip units units-old units-new \
-  units-replay sanity integration integration-old integration-new emulator fidelity clean release-check changelog
+  units-replay sanity integration integration-old integration-new emulator fidelity clean release-check changelog registry
 
 # Every test, each target timed (tests/tools/run-targets prints the table). Nothing runs twice: the newest
 # ansible-core's units and integration tests and the release checks run in `future`, with the clock moved ahead.
@@ -129,6 +129,12 @@ reliability: venvs tree
 # Performance scenarios of issue 9 (about 5 minutes); prints figures, not part of `make test`.
 benchmark: $(OLD)/.ok
 	$(OLD)/bin/python tests/benchmark/run.py
+
+# The real-registry tier (issue 20): the collection's cleanups through ansible-playbook against the CNCF distribution registry
+# behind the emulator's /v2, proven with skopeo after each step. Installs docker-registry and skopeo with apt-get when they
+# are missing and fails when it cannot (tests/registry/run).
+registry: $(OLD)/.ok tree
+	GHPKGS_COLLECTIONS_PATH=$(abspath $(TREE)) PYTHON=$(CURDIR)/$(OLD)/bin/python tests/registry/run
 
 fidelity: $(OLD)/.ok
 	PATH="$(CURDIR)/$(OLD)/bin:$$PATH" tests/fidelity/run

@@ -11,7 +11,8 @@ download and the caller decides *how* to download them.
 Edges of the graph (``A -> B``: B exists for A, so B is kept while A is kept and is an orphan without it):
   * an OCI image index / Docker manifest list -> each entry of its ``manifests`` (platform images and
     buildx attestation manifests, platform ``unknown/unknown``);
-  * a digest -> the versions tagged only with its cosign tags ``sha256-<hex>.sig|.att|.sbom``;
+  * a digest -> the versions tagged only with its cosign tags ``sha256-<hex>.sig|.att|.sbom`` or its referrers tag
+    ``sha256-<hex>`` (the OCI referrers tag schema: an index listing its referrers, where the registry has no referrers API);
   * a digest -> the OCI referrers whose ``subject.digest`` it is.
 """
 
@@ -34,11 +35,12 @@ MEDIA_TYPES = (OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST)
 INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
 
 DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
-_COSIGN_TAG = re.compile(r"^sha256-([a-f0-9]{64})\.(sig|att|sbom)$")
+_COSIGN_TAG = re.compile(r"^sha256-([a-f0-9]{64})(\.(sig|att|sbom))?$")
 
 
 def cosign_subject(tag: str) -> t.Optional[str]:
-    """The digest a cosign tag (sha256-<hex>.sig, .att or .sbom) belongs to, or None for any other tag."""
+    """The digest a cosign tag (sha256-<hex>.sig, .att or .sbom) or a referrers tag (sha256-<hex>) belongs to, or None for
+    any other tag."""
     match = _COSIGN_TAG.match(tag)
     return "sha256:" + match.group(1) if match else None
 
@@ -267,7 +269,9 @@ class ImageGraph:
                 what = "attestation" if child.attestation else "platform %s" % child.platform if child.platform else "entry"
                 yield child_id, "index", what
         for signature in self.signatures.get(version.name, ()):
-            yield signature, "signature", "cosign tag %s" % ", ".join(self.versions[signature].tags)
+            tags = self.versions[signature].tags
+            kind = "cosign tag" if all("." in tag for tag in tags) else "referrers tag"
+            yield signature, "signature", "%s %s" % (kind, ", ".join(tags))
         for referrer in self.referrers.get(version.name, ()):
             yield referrer, "referrer", "OCI referrer"
 

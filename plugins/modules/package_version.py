@@ -134,7 +134,8 @@ options:
         plan with the image graph. A multi-arch image is one tagged version (an OCI index or Docker manifest list) whose platform
         images and buildx attestations (platform C(unknown/unknown)) are separate I(untagged) versions; cosign stores signatures and
         attestations under tags C(sha256-<digest>.sig), C(.att) and C(.sbom); OCI referrers (an SBOM, a signature) name their
-        image in C(subject).
+        image in C(subject), and registries without the OCI referrers API list them in an index tagged C(sha256-<digest>) (the
+        referrers tag), which is kept and deleted with its image like a cosign tag.
       - Every version that a kept version references this way, directly or not, is kept, with the reason (C(referenced by kept ...))
         in RV(versions[].reason), so O(untagged=true) never breaks a kept image.
       - Deleting an image also deletes its untagged index entries and its cosign signatures and referrers that no kept version

@@ -64,8 +64,9 @@ def load_seed(seed: dict[str, Any] | str | Path | None) -> dict[str, Any]:
 class Emulator:
     """``with Emulator(seed=...) as emu:`` serves on a free 127.0.0.1 port in a background thread."""
 
-    def __init__(self, seed: dict[str, Any] | str | Path | None = None, port: int = 0, log_file: str | None = None) -> None:
-        self.state = EmulatorState(load_seed(seed), log_file=log_file)
+    def __init__(self, seed: dict[str, Any] | str | Path | None = None, port: int = 0, log_file: str | None = None,
+                 registry: str | None = None) -> None:
+        self.state = EmulatorState(load_seed(seed), log_file=log_file, registry=registry)
         self._port = port
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None

@@ -15,7 +15,7 @@ from .server import EmulatorServer, EmulatorState
 
 
 def serve(args: argparse.Namespace) -> int:
-    state = EmulatorState(load_seed(args.seed), log_file=args.log_file)
+    state = EmulatorState(load_seed(args.seed), log_file=args.log_file, registry=args.registry)
     server = EmulatorServer(state, host=args.host, port=args.port)
     port = server.server_address[1]
     if args.port_file:
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--port-file")
     p_serve.add_argument("--seed", required=True, help="seed JSON file")
     p_serve.add_argument("--log-file", help="append one JSON line per request")
+    p_serve.add_argument("--registry", help="a real registry (http://127.0.0.1:PORT) that holds the container manifests and tags")
     p_serve.set_defaults(func=serve)
     p_seed = sub.add_parser("seed", help="write a deterministic seed file")
     p_seed.add_argument("--profile", choices=sorted(PROFILES), required=True)

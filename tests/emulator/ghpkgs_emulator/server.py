@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import secrets
 import socket
 import threading
@@ -16,6 +17,7 @@ from urllib.parse import parse_qs, parse_qsl, unquote, urlencode
 
 from .limits import RateLimits
 from .render import Renderer
+from .upstream import Upstream, UpstreamError
 from .store import PACKAGE_TYPES, Account, ApiError, Package, Store, Token, format_time, parse_time
 
 DOCS = "https://docs.github.com/rest"
@@ -40,6 +42,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "unreadable_manifests": [], "unreadable_status": 500, "registry_429_every_n": None, "registry_retry_after": 1,
 }
 READ, DELETE, RESTORE = "read", "delete", "restore"
+# /v2/OWNER/NAME.../manifests|blobs|tags/REST; the repository name ends before the first of these words
+REGISTRY_PATH = re.compile(r"^/v2/(?P<repository>[^/]+/.+?)/(?P<kind>manifests|blobs|tags)/(?P<rest>.*)$")
+FORWARDED = ("Accept", "Content-Type", "Content-Range", "Range")  # to the real registry
+RETURNED = {"location", "docker-content-digest", "docker-upload-uuid", "range", "link", "oci-subject"}
 OP_SCOPES = {READ: ["read:packages"], DELETE: ["delete:packages", "read:packages"], RESTORE: ["read:packages", "write:packages"]}
 OP_ACTIONS = {"list_packages": "list packages", "get_package": "view packages", "list_versions": "view packages",
               "get_version": "view packages", "docker_conflicts": "list packages", "delete_package": "delete packages",
@@ -80,8 +86,8 @@ def effective_scopes(scopes: list[str]) -> set[str]:
 class EmulatorState:
     """Everything a running emulator holds: the store, config, limits, counters, request log."""
 
-    def __init__(self, seed: dict[str, Any], log_file: str | None = None) -> None:
-        self.store = Store(seed)
+    def __init__(self, seed: dict[str, Any], log_file: str | None = None, registry: str | None = None) -> None:
+        self.store = Store(seed, Upstream(registry) if registry else None)
         self.config = dict(DEFAULT_CONFIG)
         self.config.update(seed.get("config", {}))
         self.limits = RateLimits(lambda: self.store.advanced_seconds)
@@ -164,6 +170,14 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.state
 
     def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":  # registry clients stream blob uploads
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass
+            return b"".join(chunks)
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
@@ -171,7 +185,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        if "Content-Length" not in response.headers:  # a proxied HEAD keeps the registry's
+            self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
@@ -206,7 +221,7 @@ class Handler(BaseHTTPRequestHandler):
                 response = error(int(config["fail_status"]), "Server Error")
             elif raw_path == "/token" or raw_path.startswith("/v2/"):
                 time.sleep(delay / 1000)
-                response = self._registry(raw_path, query)
+                response = self._registry(raw_path, query, body)
             else:
                 response = self._api(raw_path, query, token, delay / 1000)
             # The "after" faults lose the answer of a request that took effect, like a gateway timing out on a
@@ -297,32 +312,33 @@ class Handler(BaseHTTPRequestHandler):
             state.limits.leave(login)
 
     # ---- ghcr.io subset -------------------------------------------------------------------
-    def _registry(self, raw_path: str, query: str) -> Response:
+    def _registry(self, raw_path: str, query: str, body: bytes) -> Response:
         state, store = self.state, self.state.store
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
         if raw_path == "/token":
-            params = parse_qs(query)
-            password = self._presented_token() if self.headers.get("Authorization", "").lower().startswith("basic ") else None
-            with store.lock:
-                token = store.tokens.get(password) if password else None
-            if token is None or "read:packages" not in effective_scopes(token.scopes):
-                return registry_error(401, "UNAUTHORIZED", "authentication required")
-            bearer = "emu_reg_" + secrets.token_urlsafe(24)
-            scopes = {s.lower() for value in params.get("scope", []) for s in value.split(" ")}
-            with state.counter_lock:
-                state.registry_tokens[bearer] = (token.login, scopes)
-            return Response(200, {"token": bearer, "access_token": bearer, "expires_in": 300,
-                                  "issued_at": format_time(store.now)})
-        segments = raw_path.split("/")[2:]
-        if len(segments) < 4 or segments[-2] != "manifests":
-            return registry_error(404, "NAME_UNKNOWN", "repository name not known to registry")
-        owner, name, reference = unquote(segments[0]).lower(), "/".join(unquote(s) for s in segments[1:-2]), unquote(segments[-1])
-        scope = f"repository:{owner}/{name}:pull"
+            return self._registry_token(query)
         auth = self.headers.get("Authorization", "")
         grant = state.registry_tokens.get(auth[7:].strip()) if auth.lower().startswith("bearer ") else None
-        if grant is None or scope.lower() not in grant[1]:
+        if raw_path == "/v2/":  # the API version check clients start with
+            if grant is None:
+                return registry_error(401, "UNAUTHORIZED", "authentication required",
+                                      {"WWW-Authenticate": f'Bearer realm="http://{host}/token",service="ghcr.io"'})
+            return Response(200, {})
+        match = REGISTRY_PATH.match(raw_path)
+        upstream = store.upstream
+        if match is None or (upstream is None and match["kind"] != "manifests"):
+            return registry_error(404, "NAME_UNKNOWN", "repository name not known to registry")
+        owner, _, name = unquote(match["repository"]).partition("/")
+        owner, reference, manifests = owner.lower(), unquote(match["rest"]), match["kind"] == "manifests"
+        if self.command == "DELETE":
+            return registry_error(405, "UNSUPPORTED", "delete package versions through the GitHub Packages API")
+        push = self.command in ("POST", "PUT", "PATCH")
+        if grant is None or ("push" if push else "pull") not in grant[1].get(f"{owner}/{name}".lower(), ()):
+            scope = f"repository:{owner}/{name}:{'pull,push' if push else 'pull'}"
             challenge = f'Bearer realm="http://{host}/token",service="ghcr.io",scope="{scope}"'
             return registry_error(401, "UNAUTHORIZED", "authentication required", {"WWW-Authenticate": challenge})
+        if push and upstream is None:
+            return registry_error(405, "UNSUPPORTED", "pushing needs a real registry behind /v2 (serve --registry)")
         config = state.config
         with state.counter_lock:
             state.registry_count += 1
@@ -331,20 +347,76 @@ class Handler(BaseHTTPRequestHandler):
             return registry_error(429, "TOOMANYREQUESTS", "retry later", {"Retry-After": str(config["registry_retry_after"])})
         with store.lock:
             package = store.package(owner, "container", name)
-            found = None
-            if package is not None and can_read(store, grant[0], package):
-                if reference.startswith("sha256:"):
-                    found = next((v for v in package.by_name.get(reference, []) if v.deleted_at is None), None)
-                else:
-                    found = next((v for v in package.active if reference in v.tags), None)
-            if found is None or found.body is None:
-                return registry_error(404, "MANIFEST_UNKNOWN", "manifest unknown")
-            if found.name in config["unreadable_manifests"]:
-                return registry_error(int(config["unreadable_status"]), "UNKNOWN", "unknown error reading manifest")
-            if self.command == "GET":
-                found.downloads += 1
-            return Response(200, raw=found.body, content_type=found.media_type or "application/vnd.oci.image.manifest.v1+json",
-                            headers={"Docker-Content-Digest": found.name})
+            readable = package is not None and can_read(store, grant[0], package)
+            if push and not (can_push(store, grant[0], owner) and (package is None or readable)):
+                return registry_error(403, "DENIED", f"permission_denied: write_package access to {owner}/{name} is required")
+            if not push and not readable:
+                return registry_error(404, "MANIFEST_UNKNOWN" if manifests else "NAME_UNKNOWN", "manifest unknown")
+            if upstream is None:
+                return self._stored_manifest(package, reference)
+        return self._proxy(upstream, owner, name, reference if manifests else None, body)
+
+    def _registry_token(self, query: str) -> Response:
+        """ghcr's token service: a bearer for the repositories and actions asked for; push needs write:packages."""
+        state, store = self.state, self.state.store
+        password = self._presented_token() if self.headers.get("Authorization", "").lower().startswith("basic ") else None
+        with store.lock:
+            token = store.tokens.get(password) if password else None
+        if token is None or "read:packages" not in effective_scopes(token.scopes):
+            return registry_error(401, "UNAUTHORIZED", "authentication required")
+        grants: dict[str, set[str]] = {}
+        for value in parse_qs(query).get("scope", []):
+            for scope in value.split(" "):
+                kind, _, rest = scope.partition(":")
+                repository, _, actions = rest.rpartition(":")
+                if kind == "repository" and repository:
+                    allowed = set(actions.split(",")) & ({"pull", "push"} if "write:packages" in token.scopes else {"pull"})
+                    grants.setdefault(repository.lower(), set()).update(allowed)
+        bearer = "emu_reg_" + secrets.token_urlsafe(24)
+        with state.counter_lock:
+            state.registry_tokens[bearer] = (token.login, grants)
+        return Response(200, {"token": bearer, "access_token": bearer, "expires_in": 300,
+                                  "issued_at": format_time(dt.datetime.now(dt.timezone.utc))})
+
+    def _stored_manifest(self, package: Package, reference: str) -> Response:
+        """A manifest from the versions themselves (no real registry behind /v2)."""
+        config = self.state.config
+        if reference.startswith("sha256:"):
+            found = next((v for v in package.by_name.get(reference, []) if v.deleted_at is None), None)
+        else:
+            found = next((v for v in package.active if reference in v.tags), None)
+        if found is None or found.body is None:
+            return registry_error(404, "MANIFEST_UNKNOWN", "manifest unknown")
+        if found.name in config["unreadable_manifests"]:
+            return registry_error(int(config["unreadable_status"]), "UNKNOWN", "unknown error reading manifest")
+        if self.command == "GET":
+            found.downloads += 1
+        return Response(200, raw=found.body, content_type=found.media_type or "application/vnd.oci.image.manifest.v1+json",
+                        headers={"Docker-Content-Digest": found.name})
+
+    def _proxy(self, upstream: Upstream, owner: str, name: str, reference: str | None, body: bytes) -> Response:
+        """Forward a /v2 request to the real registry; a manifest pushed is a version, a manifest pulled a download."""
+        store, config = self.state.store, self.state.config
+        headers = {k: v for k in FORWARDED for v in [self.headers.get(k)] if v is not None}
+        try:
+            status, answer_headers, answer = upstream.request(self.command, self.path, headers, body)
+        except UpstreamError as exc:
+            return registry_error(502, "UNKNOWN", str(exc))
+        digest = answer_headers.get("Docker-Content-Digest")
+        if reference is not None and status == 200 and digest in config["unreadable_manifests"]:
+            return registry_error(int(config["unreadable_status"]), "UNKNOWN", "unknown error reading manifest")
+        if reference is not None and status in (200, 201):
+            with store.lock:
+                if self.command == "PUT":
+                    store.record_push(owner, name, reference, body, self.headers.get("Content-Type", ""))
+                elif self.command == "GET" and (package := store.package(owner, "container", name)) is not None:
+                    for version in package.by_name.get(digest or "", []):
+                        if version.deleted_at is None:
+                            version.downloads += 1
+        kept = {k: v for k, v in answer_headers.items() if k.lower() in RETURNED}
+        if self.command == "HEAD" and "Content-Length" in answer_headers:
+            kept["Content-Length"] = answer_headers["Content-Length"]
+        return Response(status, raw=answer, headers=kept, content_type=answer_headers.get("Content-Type", "application/json"))
 
     # ---- controls -------------------------------------------------------------------------
     def _control(self, raw_path: str, body: bytes) -> Response:
@@ -403,6 +475,14 @@ def can_read(store: Store, login: str, package: Package) -> bool:
     if owner.type == "Organization":
         return login in owner.members
     return login == package.owner
+
+
+def can_push(store: Store, login: str, owner_login: str) -> bool:
+    """Members of an organization (and a user for their own account) can push new versions."""
+    owner = store.accounts.get(owner_login)
+    if owner is None:
+        return False
+    return login in owner.members if owner.type == "Organization" else login == owner_login
 
 
 def can_admin(store: Store, login: str, owner_login: str) -> bool:
@@ -537,6 +617,7 @@ class Request:
         package = self.store.package(owner.login, package_type, name)
         if package is None or not can_read(self.store, self.token.login, package):
             raise ApiError(404, "Package not found.")
+        self.store.sync(package)
         return package
 
     def _admin(self, owner: Account, action: str) -> None:

@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from .upstream import Upstream, UpstreamError
+
 PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
 RESTORE_WINDOW = dt.timedelta(days=30)
 INDEX_MEDIA_TYPES = (
@@ -175,9 +177,11 @@ class Token:
 class Store:
     """Accounts, tokens, packages and versions, plus GitHub's mutation rules."""
 
-    def __init__(self, seed: dict[str, Any]) -> None:
+    def __init__(self, seed: dict[str, Any], upstream: Upstream | None = None) -> None:
         self.lock = threading.RLock()
         self.seed = seed  # read-only: loading never mutates it, so reset can reload from it
+        # A real registry holding the container manifests and tags (see sync); None: the versions' own manifests.
+        self.upstream = upstream
         self.load(self.seed)
 
     def load(self, seed: dict[str, Any]) -> None:
@@ -247,7 +251,10 @@ class Store:
         self.next_version_id = max(self.next_version_id, vid + 1)
         manifest = raw.get("manifest")
         name = raw.get("name")
-        if manifest is not None and (verify or not name):
+        body = raw.get("body")  # bytes exactly as pushed to a real registry
+        if body is not None:
+            manifest, name = json.loads(body), "sha256:" + hashlib.sha256(body).hexdigest()
+        elif manifest is not None and (verify or not name):
             digest = manifest_digest(manifest)
             if name and name != digest:
                 raise ValueError(f"version {vid} of {package.name}: name {name} is not the sha256 of its manifest ({digest})")
@@ -265,6 +272,7 @@ class Store:
                           deleted_at=parse_time(raw["deleted_at"]) if raw.get("deleted_at") else None,
                           manifest=manifest, media_type=media_type, children=children,
                           license=raw.get("license"), description=raw.get("description"))
+        version._body = body
         package.add(version, keep_sorted)
         self.versions[vid] = (package, version)
         return version
@@ -298,6 +306,8 @@ class Store:
         owner = owner.lower()
         found = [p for p in self.packages.values() if p.owner == owner and p.package_type == package_type]
         found.sort(key=lambda p: p.id)
+        for package in found:
+            self.sync(package)
         return found
 
     # ---- GitHub's rules -------------------------------------------------------------------
@@ -313,16 +323,20 @@ class Store:
         elif package.package_type == "maven" and not others:
             raise ApiError(400, MSG_LAST_VERSION)
         now = self.now
+        children = self._cascade_children(package, version) if version.is_index else []
+        self._upstream_delete(package, [version, *children])
         package.mark_deleted(version, now)
-        if version.is_index:
-            self._cascade_children(package, version, now)
+        for child in children:
+            package.mark_deleted(child, now, cascade_from=version.id)
         if not package.active:
             self._delete_package(package, now)
 
-    def _cascade_children(self, package: Package, index: Version, now: dt.datetime) -> None:
+    def _cascade_children(self, package: Package, index: Version) -> list[Version]:
+        """The untagged entries of an index that no other active tagged index references: they go with it."""
+        found = []
         for digest in index.children:
             for child in package.by_name.get(digest, []):
-                if child.deleted_at is not None or child.tags:
+                if child.deleted_at is not None or child.tags or any(child is f for f in found):
                     continue
                 still_used = any(
                     ref != index.id and (owner := self.versions.get(ref)) is not None
@@ -330,11 +344,13 @@ class Store:
                     for ref in package.referrers.get(digest, ())
                 )
                 if not still_used:
-                    package.mark_deleted(child, now, cascade_from=index.id)
+                    found.append(child)
+        return found
 
     def delete_package(self, package: Package) -> None:
         if package.visibility == "public" and package.downloads_over_limit():
             raise ApiError(400, MSG_DOWNLOADS)
+        self._upstream_delete(package, sorted(package.active, key=lambda v: not v.is_index))
         self._delete_package(package, self.now)
 
     def _delete_package(self, package: Package, now: dt.datetime) -> None:
@@ -360,19 +376,98 @@ class Store:
         package.deleted_at = None
         self.packages[package.key] = package
         # Versions whose deletion removed the package come back with it.
-        for version in list(package.deleted):
-            if version.deleted_at == deleted_at:
-                package.mark_restored(version)
+        back = [v for v in package.deleted if v.deleted_at == deleted_at]
+        self._upstream_restore(package, back)
+        for version in back:
+            package.mark_restored(version)
 
     def restore_version(self, package: Package, version: Version) -> None:
         if version.deleted_at is None or self.now - version.deleted_at > RESTORE_WINDOW:
             raise ApiError(404, "Package version not found.")
         if any(v.deleted_at is None for v in package.by_name.get(version.name, [])):
             raise ApiError(409, MSG_VERSION_EXISTS)
+        children = [child for child in package.deleted if child.deleted_with == version.id]
+        self._upstream_restore(package, [version, *children])
         package.mark_restored(version)
-        for child in list(package.deleted):
-            if child.deleted_with == version.id:
-                package.mark_restored(child)
+        for child in children:
+            package.mark_restored(child)
+
+    # ---- a real registry behind /v2 --------------------------------------------------------
+    def repository(self, package: Package) -> str:
+        return f"{package.owner}/{package.name}"
+
+    def _upstream_delete(self, package: Package, versions: list[Version]) -> None:
+        """Delete the manifests in the real registry, indexes first (GitHub's rules were checked before)."""
+        if self.upstream is None or package.package_type != "container":
+            return
+        conn = self.upstream.connection()
+        try:
+            for version in versions:
+                self.upstream.delete(self.repository(package), version.name, conn)
+        except UpstreamError as exc:
+            raise ApiError(502, f"Server Error: {exc}") from None
+        finally:
+            conn.close()
+
+    def _upstream_restore(self, package: Package, versions: list[Version]) -> None:
+        """Put the same manifest bytes back, entries before indexes (the registry refuses an index whose entries are
+        missing), then the tags that no active version has taken since."""
+        if self.upstream is None or package.package_type != "container":
+            return
+        taken = {tag for v in package.active for tag in v.tags}
+        conn = self.upstream.connection()
+        try:
+            for version in sorted(versions, key=lambda v: v.is_index):
+                media_type = version.media_type or "application/vnd.oci.image.manifest.v1+json"
+                for reference in [version.name, *(t for t in version.tags if t not in taken)]:
+                    self.upstream.put(self.repository(package), reference, version.body or b"", media_type, conn)
+        except UpstreamError as exc:
+            raise ApiError(502, f"Server Error: {exc}") from None
+        finally:
+            conn.close()
+
+    def record_push(self, owner: str, name: str, reference: str, body: bytes, media_type: str) -> None:
+        """A manifest the real registry accepted through /v2: a new version unless an active one has its digest; a tag
+        moves onto it."""
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        package = self.package(owner, "container", name)
+        known = package and next((v for v in package.by_name.get(digest, []) if v.deleted_at is None), None)
+        tags = [] if reference.startswith("sha256:") else [reference]
+        if known is None:
+            self.publish(owner, "container", name, {"body": body, "media_type": media_type, "tags": tags})
+        elif tags:
+            for other in package.active:
+                other.tags = [t for t in other.tags if t != reference]
+            known.tags.append(reference)
+
+    def sync(self, package: Package) -> None:
+        """Derive the package's versions from the real registry: an active version whose manifest the registry no longer
+        holds was deleted behind GitHub's back (now deleted here too); tags are the registry's; a manifest that a tag or a
+        known index names and no active version has becomes a new version."""
+        if self.upstream is None or package.package_type != "container" or package.deleted_at is not None:
+            return
+        repository = self.repository(package)
+        conn = self.upstream.connection()
+        try:
+            tags = self.upstream.tags(repository, conn)
+            for version in list(package.active):
+                if self.upstream.resolve(repository, version.name, conn) is None:
+                    package.mark_deleted(version, self.now)
+            wanted = sorted(set(tags.values()) | {c for v in package.active for c in v.children})
+            while wanted:
+                digest = wanted.pop()
+                if any(v.deleted_at is None for v in package.by_name.get(digest, [])):
+                    continue
+                found = self.upstream.manifest(repository, digest, conn)
+                if found is not None:
+                    version = self._add_version(package, {"body": found[0], "media_type": found[1]})
+                    wanted.extend(c for c in version.children if c not in wanted)
+        except UpstreamError as exc:
+            raise ApiError(502, f"Server Error: {exc}") from None
+        finally:
+            conn.close()
+        for version in package.active:
+            version.tags = sorted(tag for tag, digest in tags.items() if digest == version.name)
 
     # ---- dump -----------------------------------------------------------------------------
     def dump(self) -> dict[str, Any]:
@@ -391,5 +486,7 @@ class Store:
                     "version_count": len(p.active),
                     "versions": [version_dump(v) for v in sorted(p.by_id.values(), key=lambda v: v.sort_key)]}
 
+        for package in list(self.packages.values()):
+            self.sync(package)
         packages = list(self.packages.values()) + [p for group in self.deleted_packages.values() for p in group]
         return {"now": format_time(self.now), "packages": [package_dump(p) for p in sorted(packages, key=lambda p: p.id)]}

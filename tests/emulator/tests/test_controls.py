@@ -93,3 +93,10 @@ def test_unknown_config_key_is_rejected(emu):
 def test_refuses_any_bind_address_but_loopback(seed):
     with pytest.raises(ValueError, match="127.0.0.1 only"):
         EmulatorServer(EmulatorState(seed), host="0.0.0.0")
+
+
+def test_a_chunked_body_is_read_whole(emu):
+    """Registry clients may stream a body with Transfer-Encoding: chunked (requests does for an iterator)."""
+    response = requests.post(f"{emu.url}/_emulator/config", data=iter([b'{"latency_ms"', b': 3, "fail_status"', b": 503}"]), timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.json()["latency_ms"] == 3 and response.json()["fail_status"] == 503

@@ -79,3 +79,34 @@ def test_deleted_version_manifest_is_unknown(api, emu, seed):
     assert api.delete(f"/orgs/acme/packages/container/app/versions/{pr['id']}").status_code == 204
     gone = requests.get(f"{emu.url}/v2/acme/app/manifests/{pr['name']}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert gone.status_code == 404
+
+
+def test_version_check_challenges_then_answers(emu):
+    """Registry clients (skopeo, docker) start with GET /v2/: a challenge without a scope, then 200 with any bearer."""
+    challenge = requests.get(f"{emu.url}/v2/", timeout=10)
+    assert challenge.status_code == 401
+    assert challenge.headers["WWW-Authenticate"] == f'Bearer realm="{emu.url}/token",service="ghcr.io"'
+    ok = requests.get(f"{emu.url}/v2/", headers={"Authorization": f"Bearer {bearer(emu)}"}, timeout=10)
+    assert ok.status_code == 200 and ok.json() == {}
+
+
+def test_push_needs_write_packages_and_deletes_go_through_the_api(emu):
+    url = f"{emu.url}/v2/acme/app/manifests/latest"
+    read_only = bearer(emu, scope="repository:acme/app:pull,push")
+    refused = requests.put(url, data=b"{}", headers={"Authorization": f"Bearer {read_only}"}, timeout=10)
+    assert refused.status_code == 401
+    assert 'scope="repository:acme/app:pull,push"' in refused.headers["WWW-Authenticate"]
+    pulls = requests.get(url, headers={"Authorization": f"Bearer {read_only}"}, timeout=10)
+    assert pulls.status_code == 200  # the pull half of the grant stands
+    writer = bearer(emu, scope="repository:acme/app:pull,push", password=TOKEN["full"])
+    deleted = requests.delete(url, headers={"Authorization": f"Bearer {writer}"}, timeout=10)
+    assert deleted.status_code == 405 and deleted.json()["errors"][0]["code"] == "UNSUPPORTED"
+
+
+def test_without_a_real_registry_only_manifests_are_served(emu):
+    token = bearer(emu)
+    blob = requests.get(f"{emu.url}/v2/acme/app/blobs/sha256:{'0' * 64}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert blob.status_code == 404 and blob.json()["errors"][0]["code"] == "NAME_UNKNOWN"
+    writer = bearer(emu, scope="repository:acme/app:pull,push", password=TOKEN["full"])
+    push = requests.put(f"{emu.url}/v2/acme/app/manifests/v9", data=b"{}", headers={"Authorization": f"Bearer {writer}"}, timeout=10)
+    assert push.status_code == 405 and "serve --registry" in push.json()["errors"][0]["message"]

@@ -103,6 +103,16 @@ def test_deleting_an_index_deletes_its_orphans_after_it(repo: Repo) -> None:
     assert plan.parents[4] == () and plan.parents[1] == (4,)
 
 
+def test_the_referrers_tag_index_lives_and_goes_with_its_image(repo: Repo) -> None:
+    """A registry without the referrers API lists an image's referrers in an index tagged sha256-<hex>: selecting that tag
+    must not delete it (GitHub would take the untagged referrers it lists with it), deleting the image deletes it."""
+    repo.add(8, "referrers", ["sha256-" + digest("index")[7:]], [("sbom", "unknown/unknown")])
+    kept = repo.graph().plan(acting={8}, pinned=set())
+    assert kept.keep == {8: "referenced by kept v1 (%s) (its referrers tag sha256-%s)" % (digest("index"), digest("index")[7:])}
+    gone = repo.graph().plan(acting={4}, pinned=set())
+    assert set(gone.cascade) == {1, 2, 3, 5, 6, 8} and gone.parents[8] == (4,)
+
+
 def test_pinned_versions_are_never_cascaded(repo: Repo) -> None:
     plan = repo.graph().plan(acting={4}, pinned={5})
     assert 5 not in plan.cascade and set(plan.cascade) == {1, 2, 3, 6}
@@ -182,6 +192,7 @@ def test_parse_docker_manifest_list_and_content_type() -> None:
     ("sha256-" + "a" * 64 + ".sig", "sha256:" + "a" * 64),
     ("sha256-" + "a" * 64 + ".att", "sha256:" + "a" * 64),
     ("sha256-" + "a" * 64 + ".sbom", "sha256:" + "a" * 64),
+    ("sha256-" + "a" * 64, "sha256:" + "a" * 64),
     ("sha256-" + "a" * 63 + ".sig", None),
     ("v1.0.0", None),
     ("sha256-" + "a" * 64 + ".sig.bak", None),
