@@ -55,8 +55,8 @@ class Meddler:
         self.count = emu.state.next_request
         emu.state.next_request = self.next_request  # type: ignore[method-assign]  # called once per API request, before it is served
 
-    def next_request(self) -> int:
-        number = self.count()
+    def next_request(self) -> tuple[int, int]:
+        number, generation = self.count()
         step, offset = divmod(number - 2, self.EVERY)
         if offset == 0 and 0 <= step < self.STEPS:
             store = self.emu.state.store
@@ -68,7 +68,7 @@ class Meddler:
                 if victim.deleted_at is None:
                     store.delete_version(package, victim)
                     self.done["deleted"].add(victim.id)
-        return number
+        return number, generation
 
     def stop(self) -> None:
         self.emu.state.next_request = self.count  # type: ignore[method-assign]

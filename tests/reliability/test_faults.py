@@ -14,8 +14,10 @@ VERSIONS = 1_070
 # Versions 0..53 are younger than 10 days; of the 1,016 older ones, 10 are named *.7 (excluded) and the 6 newest are kept:
 # exactly 1,000 versions to delete.
 POLICY = {"older_than": "10d", "exclude": ["*.7"], "keep_latest": 6}
+# A spike outlasts the client's timeout twice over, and an ordinary answer has the whole timeout even on a loaded machine.
+CLIENT_TIMEOUT = 3
 FAULTS = {"fail_every_n": 7, "fail_status": 502, "drop_every_n": 23, "fail_after_every_n": 29, "drop_after_every_n": 31,
-          "latency_spike_every_n": 37, "latency_spike_ms": 1500}
+          "latency_spike_every_n": 37, "latency_spike_ms": 2 * CLIENT_TIMEOUT * 1000}
 
 
 def iso(moment: dt.datetime) -> str:
@@ -72,7 +74,7 @@ def test_faults_end_in_the_state_of_a_clean_run(ansible: Any, bulk: Emulator, cl
     bulk.control.reset()
     before = state_snapshot(bulk.control.state())
     bulk.control.config(**FAULTS)
-    rc, result, output = cleanup(ansible, bulk, timeout=1, max_retries=6, max_concurrency=24)
+    rc, result, output = cleanup(ansible, bulk, timeout=CLIENT_TIMEOUT, max_retries=6, max_concurrency=24)
     log = bulk.control.log()
     injected = FIGURES.faults_from_log(log)
     assert injected >= 200, injected
@@ -110,7 +112,7 @@ def test_retries_running_out_fail_clearly_and_a_rerun_finishes(ansible: Any, bul
 
 def restore(ansible: Any, emu: Emulator, ids: list[int]) -> tuple[int, dict[str, Any], str]:
     args = {"api_url": emu.url, "owner": OWNER, "owner_type": "org", "package_type": TYPE, "name": NAME, "version_ids": ids,
-            "points_per_minute": 0, "max_concurrency": 8, "timeout": 1, "max_retries": 6}
+            "points_per_minute": 0, "max_concurrency": 8, "timeout": CLIENT_TIMEOUT, "max_retries": 6}
     run = ansible.module("package_restore", args, env={"GITHUB_TOKEN": SECRET})
     assert not leaks(run.output)
     return run.rc, module_result(run), run.output

@@ -53,6 +53,10 @@ OP_ACTIONS = {"list_packages": "list packages", "get_package": "view packages", 
               "restore_version": "restore package versions"}
 
 
+class StaleRequest(Exception):
+    """A request still in flight when the state was reset: it is dropped (see EmulatorState.wait_in_flight)."""
+
+
 class Response:
     def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None, raw: bytes | None = None,
                  content_type: str = "application/json; charset=utf-8") -> None:
@@ -94,14 +98,23 @@ class EmulatorState:
         self.counter_lock = threading.Lock()
         self.request_count = 0
         self.registry_count = 0
+        self.generation = 0
         self.log: list[dict[str, Any]] = []
         self.log_file = log_file
         self.registry_tokens: dict[str, tuple[str, set[str]]] = {}
 
-    def next_request(self) -> int:
+    def next_request(self) -> tuple[int, int]:
+        """The request's number, and the generation of the state it belongs to (a reset starts a new one)."""
         with self.counter_lock:
             self.request_count += 1
-            return self.request_count
+            return self.request_count, self.generation
+
+    def wait_in_flight(self, seconds: float, generation: int) -> None:
+        """Spends injected latency; a request whose state was reset meanwhile is dropped, unanswered and unapplied, so
+        that a slow request of one test never lands in the state the next test starts from."""
+        time.sleep(seconds)
+        if generation != self.generation:
+            raise StaleRequest()
 
     def reset(self) -> None:
         with self.store.lock:
@@ -111,6 +124,7 @@ class EmulatorState:
             self.limits.reset()
             self.registry_tokens.clear()
             with self.counter_lock:
+                self.generation += 1
                 self.request_count = 0
                 self.registry_count = 0
                 self.log.clear()
@@ -198,7 +212,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(self._control(raw_path, body))
             return
         state = self.state
-        number = state.next_request()
+        number, generation = state.next_request()
         config = state.config
         token = self._presented_token()
         entry = {"method": self.command, "path": raw_path, "query": query, "status": 0,
@@ -220,10 +234,10 @@ class Handler(BaseHTTPRequestHandler):
                 entry["fault"] = "fail"
                 response = error(int(config["fail_status"]), "Server Error")
             elif raw_path == "/token" or raw_path.startswith("/v2/"):
-                time.sleep(delay / 1000)
+                state.wait_in_flight(delay / 1000, generation)
                 response = self._registry(raw_path, query, body)
             else:
-                response = self._api(raw_path, query, token, delay / 1000)
+                response = self._api(raw_path, query, token, delay / 1000, generation)
             # The "after" faults lose the answer of a request that took effect, like a gateway timing out on a
             # DELETE that GitHub completed: the client cannot know, and its retry meets the new state.
             if due("drop_after_every_n"):
@@ -237,8 +251,12 @@ class Handler(BaseHTTPRequestHandler):
                 response = error(int(config["fail_status"]), "Server Error")
             entry["status"] = response.status
             self._send(response)
+        except StaleRequest:
+            self.close_connection = True
+            entry = {}
         finally:
-            state.record(entry)
+            if entry:
+                state.record(entry)
 
     def _presented_token(self) -> str | None:
         header = self.headers.get("Authorization", "")
@@ -257,7 +275,7 @@ class Handler(BaseHTTPRequestHandler):
         return f"http://{host}{prefix}", f"http://{host}"
 
     # ---- GitHub REST API ------------------------------------------------------------------
-    def _api(self, raw_path: str, query: str, token_value: str | None, delay: float) -> Response:
+    def _api(self, raw_path: str, query: str, token_value: str | None, delay: float, generation: int) -> Response:
         """``delay`` (injected latency) is spent while the request counts as in flight."""
         state, store, config = self.state, self.state.store, self.state.config
         prefix = "/api/v3" if raw_path == "/api/v3" or raw_path.startswith("/api/v3/") else ""
@@ -304,7 +322,7 @@ class Handler(BaseHTTPRequestHandler):
         if not state.limits.enter(login, config["secondary_max_concurrent"]):
             return ctx.secondary_error(60)
         try:
-            time.sleep(delay)
+            state.wait_in_flight(delay, generation)
             return ctx.route()
         except ApiError as exc:
             return error(exc.status, exc.message, PACKAGES_DOCS, {**headers, **exc.headers})
