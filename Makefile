@@ -21,16 +21,21 @@ LINT := $(VENV)/release
 # Outside the checkout: inside it, ansible-test would list files through the checkout's git and see none of the tree.
 TREE := $(or $(TMPDIR),/tmp)/ghpkgs-registry-tree-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-10)
 COLL := $(TREE)/ansible_collections/ghpkgs/registry
+# The Galaxy artifact the tree is installed from.
+BUILD := $(TREE)-build
 PYTEST_ARGS ?=
 
 .PHONY: test quick setup future demo lint style reliability benchmark venvs tree ansible-test-pip units units-old units-new \
   units-replay sanity integration integration-old integration-new emulator fidelity clean release-check changelog registry
 
-# Every test, each target timed (tests/tools/run-targets prints the table). Nothing runs twice: the newest
-# ansible-core's units and integration tests and the release checks run in `future`, with the clock moved ahead.
-TEST_TARGETS := setup units-old emulator fidelity sanity lint integration-old reliability demo future
+# Every test, each target timed (tests/tools/run-targets prints the table), in two lanes side by side: the second
+# builds its own collection tree. Nothing runs twice: the newest ansible-core's units and integration tests and the
+# release checks run in `future`, with the clock moved ahead.
+TEST_SETUP := setup
+TEST_LANE1 := integration-old future
+TEST_LANE2 := TREE=$(TREE)-2 units-old emulator fidelity sanity lint demo registry reliability
 test:
-	@tests/tools/run-targets "$(MAKE)" $(TEST_TARGETS)
+	@tests/tools/run-targets "$(MAKE)" "$(TEST_SETUP)" "$(TEST_LANE1)" "$(TEST_LANE2)"
 
 # The inner loop (under 90 s once the venvs exist): style, the unit tests on the newest ansible-core in random order,
 # and the emulator's own tests.
@@ -69,9 +74,9 @@ $(MID)/.ok:
 SOURCES := $(wildcard $(shell git ls-files --cached --others --exclude-standard 2>/dev/null))
 tree: $(TREE)/.built
 $(TREE)/.built: $(OLD)/.ok $(SOURCES)
-	rm -rf $(TREE) build && mkdir -p build $(TREE)
-	$(OLD)/bin/ansible-galaxy collection build --output-path build . >/dev/null
-	$(OLD)/bin/ansible-galaxy collection install --force -p $(TREE) build/ghpkgs-registry-*.tar.gz >/dev/null
+	rm -rf $(TREE) $(BUILD) && mkdir -p $(BUILD) $(TREE)
+	$(OLD)/bin/ansible-galaxy collection build --output-path $(BUILD) . >/dev/null
+	$(OLD)/bin/ansible-galaxy collection install --force -p $(TREE) $(BUILD)/ghpkgs-registry-*.tar.gz >/dev/null
 	mkdir -p .cache && ln -sfn $(TREE) .cache/tree
 	@echo "collection tree: $(COLL) (also reachable as .cache/tree)"
 	touch $@
@@ -82,7 +87,8 @@ ansible-test-pip: venvs $(MID)/.ok
 	mkdir -p $(ANSIBLE_TEST_CACHE)
 	for venv in $(OLD) $(MID) $(NEW); do \
 	  version=$$(grep -oP "pip='\K[0-9.]+" $$venv/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py); \
-	  cp tests/tools/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py; \
+	  cmp -s tests/tools/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py \
+	    || cp tests/tools/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py; \
 	done
 
 # In random order (pytest-randomly, from tests/unit/requirements.txt): the seed is printed as "Using --randomly-seed=N";
@@ -140,7 +146,7 @@ fidelity: $(OLD)/.ok
 	PATH="$(CURDIR)/$(OLD)/bin:$$PATH" tests/fidelity/run
 
 clean:
-	rm -rf $(VENV) .cache build
+	rm -rf $(VENV) .cache $(TREE) $(BUILD) $(TREE)-2 $(TREE)-2-build
 
 # ansible-lint --profile production on the roles and playbooks, offline, in the built tree so that the collection's
 # FQCNs resolve. Its venv also holds the release tools (galaxy-importer brings ansible-lint).
@@ -176,7 +182,7 @@ release-check: $(LINT)/.ok tree ansible-test-pip
 	printf '[galaxy-importer]\nrun_ansible_test = false\nrun_ansible_doc = true\nrun_ansible_lint = true\noffline_ansible_lint = true\ncheck_changelog = true\n' \
 	  > $(RELEASE_TMP)/galaxy-importer.cfg
 	cd $(RELEASE_TMP) && PATH="$(CURDIR)/$(LINT)/bin:$$PATH" GALAXY_IMPORTER_CONFIG=$(RELEASE_TMP)/galaxy-importer.cfg \
-	  $(CURDIR)/$(LINT)/bin/python -m galaxy_importer.main $(CURDIR)/build/ghpkgs-registry-*.tar.gz > importer.log 2>&1 \
+	  $(CURDIR)/$(LINT)/bin/python -m galaxy_importer.main $(BUILD)/ghpkgs-registry-*.tar.gz > importer.log 2>&1 \
 	  || { cat importer.log; exit 1; }
 	! grep -E '^(WARNING|ERROR)' $(RELEASE_TMP)/importer.log || { echo "galaxy-importer reported the lines above"; exit 1; }
 	grep -qx 'Importer processing completed successfully' $(RELEASE_TMP)/importer.log
@@ -191,9 +197,9 @@ release-check: $(LINT)/.ok tree ansible-test-pip
 	diff -u changelogs/changelog.yaml $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry/changelogs/changelog.yaml \
 	  && diff -u CHANGELOG.md $(RELEASE_TMP)/changelog/ansible_collections/ghpkgs/registry/CHANGELOG.md \
 	  || { echo "changelogs/changelog.yaml or CHANGELOG.md is not up to date with the fragments and plugins: run 'make changelog'"; exit 1; }
-	artifact=$$(basename build/ghpkgs-registry-*.tar.gz); grep -q "$$artifact" docs/docsite/ee/execution-environment.yml \
+	artifact=$$(basename $(BUILD)/ghpkgs-registry-*.tar.gz); grep -q "$$artifact" docs/docsite/ee/execution-environment.yml \
 	  && grep -q "$$artifact" docs/docsite/ee/requirements.yml || { echo "docs/docsite/ee/*.yml must name $$artifact"; exit 1; }
-	mkdir -p $(RELEASE_TMP)/ee && cp docs/docsite/ee/execution-environment.yml docs/docsite/ee/requirements.yml build/ghpkgs-registry-*.tar.gz $(RELEASE_TMP)/ee/
+	mkdir -p $(RELEASE_TMP)/ee && cp docs/docsite/ee/execution-environment.yml docs/docsite/ee/requirements.yml $(BUILD)/ghpkgs-registry-*.tar.gz $(RELEASE_TMP)/ee/
 	cd $(RELEASE_TMP)/ee && $(CURDIR)/$(LINT)/bin/ansible-builder create -f execution-environment.yml -c context >/dev/null
 	$(LINT)/bin/python $(RELEASE_TMP)/ee/context/_build/scripts/introspect.py introspect --sanitize $(TREE) > $(RELEASE_TMP)/ee/introspect.txt 2>/dev/null
 	grep -q 'requests.*from collection ghpkgs.registry' $(RELEASE_TMP)/ee/introspect.txt
