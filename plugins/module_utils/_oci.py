@@ -33,6 +33,8 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 MEDIA_TYPES = (OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST)
 INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
 
+IN_TOTO = "application/vnd.in-toto+json"
+
 DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 _COSIGN_TAG = re.compile(r"^sha256-([a-f0-9]{64})\.(sig|att|sbom)$")
 
@@ -91,6 +93,7 @@ class Manifest:
     media_type: t.Optional[str]
     children: t.Tuple[Child, ...] = ()
     subject: t.Optional[str] = None
+    attestation: bool = False  # a buildx attestation: every layer is an in-toto statement
 
     @property
     def is_index(self) -> bool:
@@ -127,7 +130,9 @@ def parse_manifest(digest: str, body: bytes, content_type: t.Optional[str] = Non
         children.append(Child(entry["digest"], _media_type(entry.get("mediaType")), sys.intern(name) if name else None, attestation))
     subject = data.get("subject")
     subject_digest = subject.get("digest") if isinstance(subject, dict) and isinstance(subject.get("digest"), str) else None
-    return Manifest(digest, media_type, tuple(children), subject_digest)
+    layers = data.get("layers") if isinstance(data.get("layers"), list) else []
+    in_toto = bool(layers) and all(isinstance(layer, dict) and layer.get("mediaType") == IN_TOTO for layer in layers)
+    return Manifest(digest, media_type, tuple(children), subject_digest, in_toto)
 
 
 class ManifestUnreadable(Exception):
@@ -144,6 +149,21 @@ def describe(version: Version) -> str:
     if version.tags:
         return "%s (%s)" % (", ".join(version.tags), version.name)
     return version.name
+
+
+ORPHAN_KINDS = ("signature", "referrer", "attestation", "image")
+
+
+@dataclass(frozen=True)
+class Health:
+    """What is wrong with a package's images.
+
+    broken: id of every index some of whose entries are no longer versions of the package -> those entries, in index order;
+    orphans: id of every orphan -> (kind, one of ORPHAN_KINDS; reason). Both ordered by id.
+    """
+
+    broken: t.Dict[int, t.Tuple[Child, ...]]
+    orphans: t.Dict[int, t.Tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -174,6 +194,9 @@ class ImageGraph:
         self.children: t.Dict[str, t.Tuple[Child, ...]] = {}
         self.described: t.Dict[str, t.Optional[str]] = {}  # version name -> the media type of the first index entry naming it
         self.reads = 0
+        self.indexes: t.Set[str] = set()  # the names of the versions read that are indexes
+        self.missing: t.Dict[str, t.Tuple[Child, ...]] = {}  # index name -> its entries that are no versions of the package
+        self.attestations: t.Set[str] = set()  # the names of the versions read that are buildx attestations
         self.signatures: t.Dict[str, t.List[int]] = {}
         self.referrers: t.Dict[str, t.List[int]] = {}
         for version in self.versions.values():
@@ -207,6 +230,41 @@ class ImageGraph:
                     parents[child] = tuple(sorted(parents[child] + (parent,)))
         return GraphPlan(keep, cascade, parents, reasons)
 
+    def health(self) -> Health:
+        """Broken images and orphans, after reading every manifest that may tell: first the tagged versions (an index makes
+        its entries known as platform images without a download), then every other version not known that way.
+
+        An orphan is a version that exists for something no longer in the package: a cosign signature (all its tags cosign
+        tags) or an OCI referrer whose subject is gone, a buildx attestation that no index lists, or an untagged image that
+        no index lists (the platform image of a deleted index; an image whose tag moved to a newer push looks the same, since
+        the registry keeps no trace of the index). An untagged index is a whole image, not an orphan.
+        """
+        tagged = {i for i, v in self.versions.items() if v.tags}
+        for ids in (tagged, set(self.versions)):
+            needed = self._unknown(ids)
+            if needed:
+                self._fetch(needed)
+        broken = {self.by_digest[name]: entries for name, entries in self.missing.items()}
+        subject_of = {i: subject for subject, ids in self.referrers.items() for i in ids}
+        orphans: t.Dict[int, t.Tuple[str, str]] = {}
+        for i in sorted(self.versions):
+            version = self.versions[i]
+            subjects = cosign_subjects(version)
+            if subjects:
+                if not any(subject in self.by_digest for subject in subjects):
+                    orphans[i] = ("signature", "orphan: cosign tag %s of %s, which is no longer in the package"
+                                  % (", ".join(version.tags), ", ".join(sorted(subjects))))
+            elif i in subject_of:
+                if subject_of[i] not in self.by_digest:
+                    orphans[i] = ("referrer", "orphan: OCI referrer of %s, which is no longer in the package" % subject_of[i])
+            elif not version.tags and version.name not in self.described and version.name not in self.indexes:
+                if version.name in self.attestations:
+                    orphans[i] = ("attestation", "orphan: buildx attestation that no index lists; the image it attests is gone")
+                else:
+                    orphans[i] = ("image", "orphan: untagged image that no index lists (the platform image of an index that is gone, "
+                                           "or an image whose tag moved on: the registry cannot tell which)")
+        return Health(dict(sorted(broken.items())), orphans)
+
     @staticmethod
     def levels(parents: t.Mapping[int, t.Collection[int]]) -> t.List[t.List[int]]:
         """Ids grouped so that every version comes after all its parents (an index before its entries)."""
@@ -234,13 +292,22 @@ class ImageGraph:
                 raise ManifestUnreadable(digest, "the registry did not return it")
             manifest = found[digest]
             children = []
+            missing = []
             for child in manifest.children:
                 child_id = self.by_digest.get(child.digest)
                 if child_id is not None:  # an entry that is no version of the package is no edge
                     name = self.versions[child_id].name
                     self.described.setdefault(name, child.media_type)
                     children.append(Child(name, child.media_type, child.platform, child.attestation))
+                else:
+                    missing.append(child)
             self.children[digest] = tuple(children)
+            if manifest.is_index:
+                self.indexes.add(digest)
+            if missing:
+                self.missing[digest] = tuple(missing)
+            if manifest.attestation:
+                self.attestations.add(digest)
             if manifest.subject:
                 self.referrers.setdefault(manifest.subject, []).append(self.by_digest[digest])
         self.reads += len(digests)

@@ -14,6 +14,7 @@ as context.registry, otherwise each run makes its own.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import typing as t
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -48,6 +49,7 @@ POLICY_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
     "untagged": {"type": "bool"},
     "older_than": {"type": "str"},
     "prerelease": {"type": "bool"},
+    "orphans": {"type": "bool"},
     "exclude": {"type": "list", "elements": "str"},
     "keep_latest": {"type": "int"},
     "max_versions": {"type": "int"},
@@ -100,15 +102,29 @@ def build_policy(params: dict[str, t.Any]) -> Policy:
     if not params["name"] or not params["name"].strip():
         raise ValueError("name: is empty; give the package's name")
     policy = Policy.from_params(params)
-    if params["state"] == "absent" and not has_selector(policy):
+    check_orphans(params)
+    if params["state"] == "absent" and not has_selector(policy) and params.get("orphans") is None:
         raise ValueError(
-            "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than or prerelease); "
+            "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than, prerelease or orphans); "
             "to delete every version, say versions: ['*']"
         )
     if params["state"] == "present" and params["delete_package_when_empty"]:
         raise ValueError("delete_package_when_empty: only applies to state=absent; remove it to restore versions")
     registry_url(params)
     return policy
+
+
+def check_orphans(params: t.Mapping[str, t.Any]) -> None:
+    """The orphans selector needs a container package, state=absent and the image graph; ValueError naming the fix otherwise."""
+    if params.get("orphans") is None:
+        return
+    if params["package_type"] != "container":
+        raise ValueError(f"orphans: only container packages have orphans (signatures, referrers, platform images); remove it for "
+                         f"this {params['package_type']} package")
+    if params["state"] != "absent":
+        raise ValueError("orphans: selects versions to delete; remove it for state=present")
+    if not params.get("manifest_graph", True):
+        raise ValueError("orphans: are found in the image graph; set manifest_graph: true, or remove orphans")
 
 
 def registry_url(params: t.Mapping[str, t.Any]) -> t.Optional[str]:
@@ -208,6 +224,7 @@ class PackageVersions:
         self.graph: t.Optional[ImageGraph] = None
         self.cascade: dict[int, str] = {}
         self.parents: dict[int, tuple[int, ...]] = {}
+        self.selected_reasons: dict[int, str] = {}  # why the orphans selector selected a version
         self.manifest_reads = 0
         self._registry: t.Optional[RegistryClient] = None
 
@@ -234,6 +251,8 @@ class PackageVersions:
             if self.registry_url is not None:
                 self.graph = ImageGraph(listed, self.read_manifests)
             try:
+                if self.params.get("orphans") is not None:
+                    self.select_orphans(t.cast(ImageGraph, self.graph))
                 decisions, delete_package = self.plan_deletions(listed, now, allow_package_delete=True)
             except ManifestUnreadable as error:
                 self.graph_failed(listed, now, error)
@@ -243,7 +262,8 @@ class PackageVersions:
         if self.module.check_mode:
             outcome = "would_delete" if self.absent else "would_restore"
             plain = (outcome, None)  # one tuple for all the versions without a reason of their own: there may be 100,000
-            self.outcomes.update((v.id, (outcome, self.cascade[v.id]) if v.id in self.cascade else plain) for v in acting)
+            self.outcomes.update((v.id, (outcome, self.act_reason(v.id)) if v.id in self.cascade or v.id in self.selected_reasons else plain)
+                                 for v in acting)
             self.package_deleted = delete_package
         else:
             if delete_package:
@@ -291,6 +311,27 @@ class PackageVersions:
             if not new:
                 return whole, delete_package
             last_protected.update(new)
+
+    def select_orphans(self, graph: ImageGraph) -> None:
+        """The orphans selector: narrow the policy to the orphans (orphans: true, each with its reason) or to the others (false)."""
+        try:
+            found = graph.health().orphans
+        except ManifestUnreadable:
+            self.policy = dataclasses.replace(self.policy, version_ids=())  # no version can be told an orphan: none is selected
+            raise
+        self.manifest_reads = graph.reads
+        wanted = self.params["orphans"]
+        ids = [i for i in sorted(graph.versions) if (i in found) == wanted]
+        if self.policy.version_ids is not None:
+            given = set(self.policy.version_ids)
+            ids = [i for i in ids if i in given]
+        self.policy = dataclasses.replace(self.policy, version_ids=tuple(ids))
+        if wanted:
+            self.selected_reasons = {i: found[i][1] for i in ids}
+
+    def act_reason(self, version_id: int) -> t.Optional[str]:
+        """Why a version to delete is deleted: it goes with a deleted one, or the orphans selector selected it; None otherwise."""
+        return self.cascade.get(version_id) or self.selected_reasons.get(version_id)
 
     @staticmethod
     def refresh(decision: Decision, cascade: dict[int, str], reasons: dict[int, str]) -> Decision:
@@ -445,10 +486,10 @@ class PackageVersions:
         except NotFound as error:
             if self.absent and self.parents.get(version.id):
                 # GitHub deletes an index's untagged entries with it: this run deleted it.
-                outcome = ("deleted", self.cascade.get(version.id) or "removed by GitHub with the index it belongs to")
+                outcome = ("deleted", self.act_reason(version.id) or "removed by GitHub with the index it belongs to")
             elif self.absent and error.retried:
                 # 404 on a retried DELETE: the earlier attempt, whose answer was lost, deleted it.
-                outcome = ("deleted", self.cascade.get(version.id))
+                outcome = ("deleted", self.act_reason(version.id))
             elif self.absent:
                 outcome = ("already_absent", None)
             else:
@@ -459,7 +500,7 @@ class PackageVersions:
             stop.set()
             return error
         else:
-            outcome = ("deleted" if self.absent else "restored", self.cascade.get(version.id))
+            outcome = ("deleted" if self.absent else "restored", self.act_reason(version.id))
         with self.lock:
             self.outcomes[version.id] = outcome
             if outcome[0] == "skipped":

@@ -81,6 +81,9 @@ options:
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
+      orphans:
+        description: Selector, see O(ghpkgs.registry.package_version#module:orphans). Only for V(container) packages.
+        type: bool
       exclude:
         description: Protection, see O(ghpkgs.registry.package_version#module:exclude).
         type: list
@@ -121,6 +124,9 @@ options:
         type: str
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
+        type: bool
+      orphans:
+        description: Selector, see O(ghpkgs.registry.package_version#module:orphans). Only for V(container) packages.
         type: bool
       exclude:
         description: Protection, see O(ghpkgs.registry.package_version#module:exclude).

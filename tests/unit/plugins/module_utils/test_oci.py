@@ -202,3 +202,88 @@ def test_cosign_tags(tag: str, subject: str | None) -> None:
 ])
 def test_default_registry_url(api_url: str, registry: str | None) -> None:
     assert default_registry_url(api_url) == registry
+
+
+def add_attestation(repo: Repo, vid: int, label: str) -> str:
+    """A buildx attestation manifest (its only layer an in-toto statement) as an untagged version."""
+    name = digest(label)
+    body = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "layers": [{"mediaType": "application/vnd.in-toto+json", "digest": digest(label + "-statement"), "size": 3}]}
+    repo.manifests[name] = parse_manifest(name, json.dumps(body).encode())
+    repo.versions.append(Version(vid, name, (), T0 + timedelta(hours=vid), T0 + timedelta(hours=vid), None, "container"))
+    return name
+
+
+def test_health_of_a_whole_package_finds_the_leftover_and_reads_no_platform_image(repo: Repo) -> None:
+    health = repo.graph().health()
+    assert health.broken == {}
+    assert list(health.orphans) == [7] and health.orphans[7][0] == "image"
+    assert "no index lists" in health.orphans[7][1]
+    # tagged first, so the index's entries are known without a download; the signature is known from its tag
+    assert sorted(repo.asked) == sorted([digest("index"), digest("sbom"), digest("leftover")])
+
+
+def test_health_finds_what_a_deleted_index_left_behind() -> None:
+    repo = Repo()
+    repo.add(1, "amd64")
+    add_attestation(repo, 2, "att")
+    repo.add(3, "sig", ["sha256-" + digest("index")[7:] + ".sig"])
+    repo.add(4, "sbom", subject=digest("index"))
+    repo.add(5, "v2", ["v2"])
+    repo.add(6, "v2-sig", ["sha256-" + digest("v2")[7:] + ".sig"])
+    health = repo.graph().health()
+    assert {i: kind for i, (kind, dummy) in health.orphans.items()} == {1: "image", 2: "attestation", 3: "signature", 4: "referrer"}
+    assert health.orphans[3][1] == "orphan: cosign tag sha256-%s.sig of %s, which is no longer in the package" % (digest("index")[7:], digest("index"))
+    assert health.orphans[4][1] == "orphan: OCI referrer of %s, which is no longer in the package" % digest("index")
+    assert health.broken == {}
+
+
+def test_health_finds_an_index_whose_platform_image_is_gone() -> None:
+    repo = Repo()
+    repo.add(1, "amd64")
+    repo.add(4, "index", ["v1"], [("amd64", "linux/amd64"), ("arm64", "linux/arm64")])
+    health = repo.graph().health()
+    assert list(health.broken) == [4]
+    assert [(c.digest, c.platform) for c in health.broken[4]] == [(digest("arm64"), "linux/arm64")]
+    assert health.orphans == {}
+
+
+def test_an_untagged_index_and_its_entries_are_no_orphans() -> None:
+    repo = Repo()
+    repo.add(1, "amd64")
+    repo.add(2, "old-index", [], [("amd64", "linux/amd64")])
+    repo.add(3, "new", ["v2"])
+    health = repo.graph().health()
+    assert health.orphans == {} and health.broken == {}
+
+
+def test_a_signature_is_no_orphan_while_its_subject_is_there_even_an_orphan_one() -> None:
+    repo = Repo()
+    repo.add(1, "leftover")
+    repo.add(2, "sig", ["sha256-" + digest("leftover")[7:] + ".sig"])
+    repo.add(3, "v1", ["v1"])
+    assert {i: kind for i, (kind, dummy) in repo.graph().health().orphans.items()} == {1: "image"}
+
+
+@pytest.mark.parametrize("layers, attestation", [
+    ([{"mediaType": "application/vnd.in-toto+json", "digest": digest("a"), "size": 1}], True),
+    ([{"mediaType": "application/vnd.in-toto+json", "digest": digest("a"), "size": 1},
+      {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest("b"), "size": 1}], False),
+    ([], False),
+    ("not a list", False),
+])
+def test_a_manifest_is_an_attestation_when_all_its_layers_are_in_toto_statements(layers: t.Any, attestation: bool) -> None:
+    body = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "layers": layers}
+    assert parse_manifest(digest("m"), json.dumps(body).encode()).attestation is attestation
+
+
+def test_health_of_an_unreadable_manifest_raises() -> None:
+    repo = Repo()
+    repo.add(1, "v1", ["v1"])
+    repo.manifests.clear()
+
+    def read(digests: list[str]) -> dict[str, Manifest]:
+        return {}
+
+    with pytest.raises(ManifestUnreadable):
+        ImageGraph(repo.versions, read).health()
