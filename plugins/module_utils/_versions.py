@@ -149,6 +149,45 @@ def registry_url(params: t.Mapping[str, t.Any]) -> t.Optional[str]:
     return derived
 
 
+def read_manifests(registry: RegistryClient, login: str, name: str, digests: list[str], max_concurrency: int) -> dict[str, Manifest]:
+    """Read the manifests of the container package login/name in parallel (at most max_concurrency at once); the first failure
+    stops the others and raises ManifestUnreadable for the first of digests that failed, whatever the timing."""
+    try:
+        repository = repository_name(login, name)
+    except ValueError as error:
+        raise ManifestUnreadable(digests[0], str(error)) from None
+    pending = enumerate(digests)
+    found: dict[str, Manifest] = {}
+    errors: list[tuple[int, ManifestUnreadable]] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        # Each worker takes the next digest: a future per digest would weigh about 100 MB for 100,000 manifests.
+        while True:
+            with lock:
+                item = None if errors else next(pending, None)
+            if item is None:
+                return
+            index, digest = item
+            try:
+                served = registry.get_manifest(repository, digest)
+                manifest = parse_manifest(digest, served.body, served.content_type)
+            except (GitHubAPIError, ValueError) as error:
+                with lock:
+                    errors.append((index, ManifestUnreadable(digest, str(error))))
+                return
+            with lock:
+                found[digest] = manifest
+
+    workers = max(1, min(max_concurrency, len(digests)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(work) for dummy in range(workers)]:
+            future.result()
+    if errors:
+        raise min(errors, key=lambda error: error[0])[1]
+    return found
+
+
 def last_version_protection(versions: list[Version], decisions: list[Decision], package_type: str,
                             delete_package_when_empty: bool) -> tuple[dict[int, str], bool]:
     """Apply GitHub's last-version rules to a deletion plan.
@@ -342,43 +381,9 @@ class PackageVersions:
 
     def read_manifests(self, digests: list[str]) -> dict[str, Manifest]:
         """Read manifests in parallel (max_concurrency); the first failure stops the others and raises ManifestUnreadable."""
-        registry = self.registry()
         owner = self.module.owner
         login = owner.login if owner.login is not None else self.module.client.get_authenticated_user()["login"]
-        try:
-            repository = repository_name(login, self.name)
-        except ValueError as error:
-            raise ManifestUnreadable(digests[0], str(error)) from None
-        pending = enumerate(digests)
-        found: dict[str, Manifest] = {}
-        errors: list[tuple[int, ManifestUnreadable]] = []
-        lock = threading.Lock()
-
-        def work() -> None:
-            # Each worker takes the next digest: a future per digest would weigh about 100 MB for 100,000 manifests.
-            while True:
-                with lock:
-                    item = None if errors else next(pending, None)
-                if item is None:
-                    return
-                index, digest = item
-                try:
-                    served = registry.get_manifest(repository, digest)
-                    manifest = parse_manifest(digest, served.body, served.content_type)
-                except (GitHubAPIError, ValueError) as error:
-                    with lock:
-                        errors.append((index, ManifestUnreadable(digest, str(error))))
-                    return
-                with lock:
-                    found[digest] = manifest
-
-        workers = max(1, min(self.params["max_concurrency"], len(digests)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in [pool.submit(work) for dummy in range(workers)]:
-                future.result()
-        if errors:
-            raise min(errors, key=lambda error: error[0])[1]  # the first of digests that failed, whatever the timing
-        return found
+        return read_manifests(self.registry(), login, self.name, digests, self.params["max_concurrency"])
 
     def registry(self) -> RegistryClient:
         """The context's shared registry client if it has one, else one made (once) from the module's options."""
