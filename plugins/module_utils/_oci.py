@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import sys
 import typing as t
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ MEDIA_TYPES = (OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST)
 INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
 
 IN_TOTO = "application/vnd.in-toto+json"
+# A blob (config or layer) as the graph keeps it: the first 64 bits of its sha256 and its size, packed, 16 bytes a blob.
+_BLOB = struct.Struct("<QQ")
 
 DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 _COSIGN_TAG = re.compile(r"^sha256-([a-f0-9]{64})\.(sig|att|sbom)$")
@@ -94,6 +97,7 @@ class Manifest:
     children: t.Tuple[Child, ...] = ()
     subject: t.Optional[str] = None
     attestation: bool = False  # a buildx attestation: every layer is an in-toto statement
+    blobs: bytes = b""  # its config and layers, see pack_blobs
 
     @property
     def is_index(self) -> bool:
@@ -132,7 +136,25 @@ def parse_manifest(digest: str, body: bytes, content_type: t.Optional[str] = Non
     subject_digest = subject.get("digest") if isinstance(subject, dict) and isinstance(subject.get("digest"), str) else None
     layers = data.get("layers") if isinstance(data.get("layers"), list) else []
     in_toto = bool(layers) and all(isinstance(layer, dict) and layer.get("mediaType") == IN_TOTO for layer in layers)
-    return Manifest(digest, media_type, tuple(children), subject_digest, in_toto)
+    return Manifest(digest, media_type, tuple(children), subject_digest, in_toto, pack_blobs(data))
+
+
+def pack_blobs(data: t.Mapping[str, t.Any]) -> bytes:
+    """The config and layers of a manifest, each once, as packed (digest key, size) pairs; entries without a sha256 digest and a
+    non-negative integer size are left out (their bytes cannot be counted)."""
+    entries = [data.get("config")] + (data["layers"] if isinstance(data.get("layers"), list) else [])
+    blobs = {}
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("digest"), str) and DIGEST.match(entry["digest"]):
+            size = entry.get("size")
+            if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+                blobs[int(entry["digest"][7:23], 16)] = size
+    return b"".join(_BLOB.pack(key, size) for key, size in sorted(blobs.items()))
+
+
+def unpack_blobs(packed: bytes) -> t.Iterator[t.Tuple[int, int]]:
+    """The (digest key, size) pairs of pack_blobs."""
+    return _BLOB.iter_unpack(packed)
 
 
 class ManifestUnreadable(Exception):
@@ -197,6 +219,7 @@ class ImageGraph:
         self.indexes: t.Set[str] = set()  # the names of the versions read that are indexes
         self.missing: t.Dict[str, t.Tuple[Child, ...]] = {}  # index name -> its entries that are no versions of the package
         self.attestations: t.Set[str] = set()  # the names of the versions read that are buildx attestations
+        self.blobs: t.Dict[str, bytes] = {}  # version name -> the packed blobs of its manifest, for the manifests read that have any
         self.signatures: t.Dict[str, t.List[int]] = {}
         self.referrers: t.Dict[str, t.List[int]] = {}
         for version in self.versions.values():
@@ -229,6 +252,52 @@ class ImageGraph:
                 if child in parents and child != parent and parent not in parents[child]:
                     parents[child] = tuple(sorted(parents[child] + (parent,)))
         return GraphPlan(keep, cascade, parents, reasons)
+
+    def bytes_freed(self, deleted: t.Iterable[int]) -> t.Tuple[int, int]:
+        """(bytes, unmeasured): the sizes of the config and layer blobs of the deleted versions' manifests read so far that no
+        other manifest read so far uses (each blob once), and how many deleted versions had no manifest read, so that their
+        blobs are not counted. Approximate by nature: a blob shared with a kept manifest that was not read counts as freed."""
+        gone = set(deleted)
+        kept = {key for name, packed in self.blobs.items() if self.by_digest[name] not in gone for key, dummy in unpack_blobs(packed)}
+        seen: t.Set[int] = set()
+        freed = unmeasured = 0
+        for i in sorted(gone):
+            name = self.versions[i].name
+            if name not in self.children:  # every manifest read has an entry there
+                unmeasured += 1
+            for key, size in unpack_blobs(self.blobs.get(name, b"")):
+                if key not in kept and key not in seen:
+                    seen.add(key)
+                    freed += size
+        return freed, unmeasured
+
+    def sizes(self) -> t.Tuple[int, t.Dict[int, int]]:
+        """(package bytes, image bytes by id) from the manifests read: every blob once for the package, and for every version
+        that no index lists (an image) the blobs of its manifest and of its entries, recursively, each once."""
+        total: t.Dict[int, int] = {}
+        for packed in self.blobs.values():
+            total.update(unpack_blobs(packed))
+        images: t.Dict[int, int] = {}
+        for i in sorted(self.versions):
+            name = self.versions[i].name
+            if name in self.described:
+                continue
+            blobs: t.Dict[int, int] = {}
+            stack, visited = [name], set()
+            while stack:
+                current = stack.pop()
+                if current not in visited:
+                    visited.add(current)
+                    blobs.update(unpack_blobs(self.blobs.get(current, b"")))
+                    stack.extend(child.digest for child in self.children.get(current, ()))
+            images[i] = sum(blobs.values())
+        return sum(total.values()), images
+
+    def read_all(self) -> None:
+        """Read every manifest not read yet (platform images and signatures too): what sizes() needs to be complete."""
+        needed = [i for i in sorted(self.versions) if self.versions[i].name not in self.children]
+        if needed:
+            self._fetch(needed)
 
     def health(self) -> Health:
         """Broken images and orphans, after reading every manifest that may tell: first the tagged versions (an index makes
@@ -308,6 +377,8 @@ class ImageGraph:
                 self.missing[digest] = tuple(missing)
             if manifest.attestation:
                 self.attestations.add(digest)
+            if manifest.blobs:
+                self.blobs[digest] = manifest.blobs
             if manifest.subject:
                 self.referrers.setdefault(manifest.subject, []).append(self.by_digest[digest])
         self.reads += len(digests)

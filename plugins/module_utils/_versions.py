@@ -264,6 +264,7 @@ class PackageVersions:
         self.cascade: dict[int, str] = {}
         self.parents: dict[int, tuple[int, ...]] = {}
         self.selected_reasons: dict[int, str] = {}  # why the orphans selector selected a version
+        self.freed: t.Optional[tuple[int, int]] = None  # (bytes_freed, bytes_unmeasured), with an image graph
         self.manifest_reads = 0
         self._registry: t.Optional[RegistryClient] = None
 
@@ -308,6 +309,7 @@ class PackageVersions:
             if delete_package:
                 decisions, acting = self.delete_package(listed, decisions, acting, now)
             self.act(acting)
+        self.freed = self.measure(listed, acting)
         self.graph, self.parents = None, {}  # of no further use (nothing more to act on): free them before the result is built
         active = listed if self.absent else self.active_versions()
         result = self.result(decisions, active)
@@ -350,6 +352,19 @@ class PackageVersions:
             if not new:
                 return whole, delete_package
             last_protected.update(new)
+
+    def measure(self, listed: list[Version], acting: list[Version]) -> t.Optional[tuple[int, int]]:
+        """(bytes, unmeasured) freed by the versions deleted (would be, in check mode), from the manifests the graph read; None
+        without a graph."""
+        if self.graph is None:
+            return None
+        if self.package_deleted:
+            deleted = [v.id for v in listed]
+        elif self.module.check_mode:
+            deleted = [v.id for v in acting]
+        else:
+            deleted = [i for i, (outcome, dummy) in self.outcomes.items() if outcome == "deleted"]
+        return self.graph.bytes_freed(deleted)
 
     def select_orphans(self, graph: ImageGraph) -> None:
         """The orphans selector: narrow the policy to the orphans (orphans: true, each with its reason) or to the others (false)."""
@@ -553,6 +568,8 @@ class PackageVersions:
             "deleted_version_ids": [e["id"] for e in versions if e["outcome"] == "deleted" and not self.package_deleted],
             "package_deleted": self.package_deleted,
             "manifests_read": self.manifest_reads,
+            "bytes_freed": None if self.freed is None else self.freed[0],
+            "bytes_unmeasured": None if self.freed is None else self.freed[1],
         }
         if self.module.diff_mode:
             result["diff"] = self.diff(decisions, active or [])

@@ -72,13 +72,16 @@ options:
     default: false
   include_health:
     description:
-      - Also return RV(packages[].health) for every V(container) package, the broken images and orphans found in its image graph:
-        an I(index) (a multi-arch image) whose entries are no longer versions of the package is broken, since pulling those
+      - Also return RV(packages[].health) for every V(container) package, the broken images and orphans found in its image graph.
+        An I(index) (a multi-arch image) whose entries are no longer versions of the package is broken, since pulling those
         platforms fails with C(manifest unknown); an I(orphan) exists for something no longer in the package, see
         O(ghpkgs.registry.package_version#module:orphans), which deletes them.
-      - Reads manifests from the container registry (O(registry_url)), once each, in parallel (at most O(max_concurrency)):
-        every tagged version first, then every version not known to be a platform image (from its index) or a cosign
-        signature (from its tag). On github.com each manifest read may count as a download of the package.
+      - Also returns the size of the package and of each image, from the config and layer sizes that the manifests name, each
+        blob counted once (layers shared by platforms or images are not counted twice). Approximate by nature, since the
+        registry compresses and deduplicates in its own way.
+      - Reads the manifest of every active version of each container package from the container registry (O(registry_url)),
+        once each, in parallel (at most O(max_concurrency)). On github.com each manifest read may count as a download of the
+        package.
       - Lists the active versions of each container package, unless O(include_versions=true) with O(version_state) V(active)
         or V(all) already did.
       - A manifest that cannot be read is reported in RV(packages[].health.error) with a warning; the other packages are still
@@ -283,6 +286,21 @@ packages:
               name: sha256:3c8e1a2b7d9f0e4c5a6b8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a
               tags: [v1.2.0, latest]
               missing: [{digest: "sha256:9f0e4c5a6b8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a3c8e1a2b7d", platform: linux/arm64}]
+        bytes:
+          description: The size of the package, every config and layer blob named by its manifests counted once; V(null) when
+            RV(packages[].health.error) is set.
+          returned: always
+          type: int
+          sample: 181503211
+        images:
+          description:
+            - Every image (a version that no index lists, tagged or not, signatures and referrers included) by version id, with
+              its C(bytes), the blobs of its manifest and of its entries, each counted once.
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - {id: 4567, name: "sha256:3c8e1a2b7d9f0e4c5a6b8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a", tags: [v1.2.0, latest], bytes: 90713422}
         orphans:
           description:
             - The orphans, by version id, each with its C(kind) (V(signature), V(referrer), V(attestation) or V(image)) and the
@@ -560,10 +578,11 @@ def image_health(module: GitHubPackagesModule, registry: RegistryClient, login: 
     name = package["name"]
     graph = ImageGraph(versions, lambda digests: read_manifests(registry, login, name, digests, module.params["max_concurrency"]))
     try:
+        graph.read_all()  # sizes need the layers of every manifest, platform images included
         health = graph.health()
     except ManifestUnreadable as error:
         module.warn(f"container {name}: image health not checked, {error}; fix access to the registry ({registry.registry_url}) and run again")
-        return {"error": str(error), "manifests_read": graph.reads, "counts": None, "broken": [], "orphans": []}
+        return {"error": str(error), "manifests_read": graph.reads, "counts": None, "broken": [], "orphans": [], "bytes": None, "images": []}
     by_id = graph.versions
     broken = [{"id": i, "name": by_id[i].name, "tags": list(by_id[i].tags),
                "missing": [{"digest": c.digest, "platform": "attestation" if c.attestation else c.platform} for c in entries]}
@@ -572,7 +591,10 @@ def image_health(module: GitHubPackagesModule, registry: RegistryClient, login: 
                for i, (kind, reason) in health.orphans.items()]
     counts = {"broken_images": len(broken), "orphans": len(orphans)}
     counts.update((f"orphan_{kind}s", sum(1 for o in orphans if o["kind"] == kind)) for kind in ORPHAN_KINDS)
-    return {"error": None, "manifests_read": graph.reads, "counts": counts, "broken": broken, "orphans": orphans}
+    total, sizes = graph.sizes()
+    images = [{"id": i, "name": by_id[i].name, "tags": list(by_id[i].tags), "bytes": size} for i, size in sizes.items()]
+    return {"error": None, "manifests_read": graph.reads, "counts": counts, "broken": broken, "orphans": orphans, "bytes": total,
+            "images": images}
 
 
 def add_health(module: GitHubPackagesModule, registry: RegistryClient, inventory: Inventory, owner: Owner,

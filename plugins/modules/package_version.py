@@ -415,6 +415,24 @@ manifests_read:
   returned: always
   type: int
   sample: 7
+bytes_freed:
+  description:
+    - For V(container) packages with O(state=absent) and O(manifest_graph), an estimate of the bytes this run freed (would free,
+      in check mode), V(null) otherwise. It adds up, each blob once, the config and layer sizes named in the manifests of the
+      deleted versions that no other manifest read uses.
+    - Approximate by nature, and computed only from the manifests the image graph read anyway (no extra request). A version
+      whose manifest the plan did not need (often a platform image known from its index, or a cosign signature known from its
+      tag) is not read, so its layers are not counted (see RV(bytes_unmeasured)), and a layer shared with a kept platform image that was not read counts as freed. GitHub bills
+      storage its own way; use this to compare runs, not as an invoice.
+  returned: always
+  type: int
+  sample: 48213344
+bytes_unmeasured:
+  description: How many deleted (would be deleted) versions have no manifest read, so that their layers are not in RV(bytes_freed);
+    V(null) when RV(bytes_freed) is.
+  returned: always
+  type: int
+  sample: 4
 msg:
   description: A one-line summary of what was done.
   returned: always

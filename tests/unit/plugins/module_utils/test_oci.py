@@ -22,6 +22,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
     cosign_subject,
     default_registry_url,
     parse_manifest,
+    unpack_blobs,
 )
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Version
 
@@ -287,3 +288,59 @@ def test_health_of_an_unreadable_manifest_raises() -> None:
 
     with pytest.raises(ManifestUnreadable):
         ImageGraph(repo.versions, read).health()
+
+
+def image_body(*blobs: tuple[str, int], config: tuple[str, int] = ("config", 5)) -> bytes:
+    return json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "config": {"digest": digest(config[0]), "size": config[1]},
+                       "layers": [{"digest": digest(label), "size": size} for label, size in blobs]}).encode()
+
+
+def sized(repo: Repo, vid: int, label: str, tags: t.Sequence[str], body: bytes) -> str:
+    name = digest(label)
+    repo.manifests[name] = parse_manifest(name, body)
+    repo.versions.append(Version(vid, name, tuple(tags), T0 + timedelta(hours=vid), T0 + timedelta(hours=vid), None, "container"))
+    return name
+
+
+def test_blobs_are_packed_once_each_and_unusable_ones_are_left_out() -> None:
+    body = json.dumps({"config": {"digest": digest("c"), "size": 5}, "layers": [
+        {"digest": digest("a"), "size": 100}, {"digest": digest("a"), "size": 100}, {"digest": "sha512:" + "0" * 128, "size": 7},
+        {"digest": digest("b"), "size": -1}, {"digest": digest("d"), "size": True}, "junk", {"digest": digest("e")}]}).encode()
+    pairs = list(unpack_blobs(parse_manifest(digest("m"), body).blobs))
+    assert sorted(size for dummy, size in pairs) == [5, 100]
+    assert parse_manifest(digest("i"), json.dumps({"manifests": []}).encode()).blobs == b""
+
+
+def test_bytes_freed_counts_each_blob_once_and_not_those_a_kept_manifest_uses() -> None:
+    repo = Repo()
+    sized(repo, 1, "old", [], image_body(("base", 1000), ("old-app", 30)))
+    sized(repo, 2, "older", [], image_body(("base", 1000), ("older-app", 20)))
+    sized(repo, 3, "new", ["v2"], image_body(("new-app", 40), config=("config2", 6)))
+    graph = repo.graph()
+    graph.read_all()
+    # base is shared by the two deleted images only: freed once; config (5 bytes) is shared by both deleted ones too
+    assert graph.bytes_freed([1, 2]) == (1000 + 30 + 20 + 5, 0)
+    assert graph.bytes_freed([1]) == (30, 0)  # base and config stay with the kept "older"
+
+
+def test_bytes_freed_tells_how_many_deleted_versions_were_not_read() -> None:
+    repo = Repo()
+    sized(repo, 1, "old", [], image_body(("old-app", 30)))
+    sized(repo, 2, "new", ["v2"], image_body(("new-app", 40)))
+    graph = repo.graph()
+    assert graph.bytes_freed([1]) == (0, 1)
+    assert repo.asked == []
+
+
+def test_sizes_count_an_image_with_its_entries_and_the_package_each_blob_once() -> None:
+    repo = Repo()
+    sized(repo, 1, "amd64", [], image_body(("base", 1000), ("amd64-app", 30)))
+    sized(repo, 2, "arm64", [], image_body(("base", 1000), ("arm64-app", 20)))
+    repo.add(3, "index", ["v1"], [("amd64", "linux/amd64"), ("arm64", "linux/arm64")])
+    sized(repo, 4, "single", ["v0"], image_body(("base", 1000), ("single-app", 10)))
+    graph = repo.graph()
+    graph.read_all()
+    total, images = graph.sizes()
+    assert images == {3: 1000 + 30 + 20 + 5, 4: 1000 + 10 + 5}
+    assert total == 1000 + 30 + 20 + 10 + 5

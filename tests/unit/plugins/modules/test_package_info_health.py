@@ -63,9 +63,13 @@ def test_health_names_the_broken_image_and_every_orphan_and_counts_them(gh: Fake
     assert {o["id"]: o["kind"] for o in health["orphans"]} == {**dict.fromkeys(children(gone), "image"), gone["sig"]: "signature"}
     assert health["counts"] == {"broken_images": 1, "orphans": 5, "orphan_signatures": 1, "orphan_referrers": 0,
                                 "orphan_attestations": 0, "orphan_images": 4}
-    assert health["manifests_read"] == len(gh.manifest_reads()) == len(set(gh.manifest_reads()))
-    # the platform images of whole indexes are known from them: no download
-    assert pkg.versions[releases["v1.0.0"]["amd64"]]["name"] not in gh.manifest_reads()
+    # every active manifest is read once: sizes need the layers of the platform images
+    assert health["manifests_read"] == len(gh.manifest_reads()) == len(set(gh.manifest_reads())) == len(pkg.active())
+    # image() makes one blob of 9 bytes per label (its config and layer share the digest): each image counts its own once
+    sizes = {image["id"]: image["bytes"] for image in health["images"]}
+    assert sizes[releases["v1.0.0"]["index"]] == 4 * 9 and sizes[latest["index"]] == 3 * 9  # its arm64 image is gone
+    assert sizes[gone["sig"]] == 9 and releases["v1.0.0"]["amd64"] not in sizes  # an index entry is part of its image
+    assert health["bytes"] == 9 * (len(pkg.active()) - 2)  # the two indexes name no blob
 
 
 def test_health_reuses_the_active_versions_it_returns(gh: FakeGitHub, damaged: t.Any) -> None:

@@ -284,3 +284,14 @@ def test_orphans_an_unreadable_manifest_deletes_and_selects_nothing(gh: FakeGitH
 def test_orphans_is_refused_where_it_cannot_work_before_any_request(gh: FakeGitHub, args: dict[str, t.Any], message: str) -> None:
     out = run({**args, "orphans": True})
     assert out.failed and out.result["msg"].startswith(message) and gh.calls() == []
+
+
+def test_bytes_freed_counts_the_blobs_of_the_deleted_manifests_read_and_says_how_many_were_not(gh: FakeGitHub, app: t.Any) -> None:
+    leftovers = run({**CONTAINER, "untagged": True}, check_mode=True).result
+    assert (leftovers["bytes_freed"], leftovers["bytes_unmeasured"]) == (18, 0)  # two leftovers of one 9-byte blob each
+    release = run({**CONTAINER, "tags": ["v1.0.0"]}, check_mode=True).result
+    # the index names no blob; its four entries were read while they still counted as kept (before the index was), so they are measured
+    assert (release["bytes_freed"], release["bytes_unmeasured"]) == (4 * 9, 0)
+    real = run({**CONTAINER, "untagged": True}).result
+    assert (real["bytes_freed"], real["bytes_unmeasured"]) == (18, 0)
+    assert run({**CONTAINER, "untagged": True, "manifest_graph": False}, check_mode=True).result["bytes_freed"] is None
