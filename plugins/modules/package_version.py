@@ -422,8 +422,8 @@ bytes_freed:
       deleted versions that no other manifest read uses.
     - Approximate by nature, and computed only from the manifests the image graph read anyway (no extra request). A version
       whose manifest the plan did not need (often a platform image known from its index, or a cosign signature known from its
-      tag) is not read, so its layers are not counted (see RV(bytes_unmeasured)), and a layer shared with a kept platform image that was not read counts as freed. GitHub bills
-      storage its own way; use this to compare runs, not as an invoice.
+      tag) is not read, so its layers are not counted (see RV(bytes_unmeasured)), and a layer shared with a kept platform image
+      that was not read counts as freed. GitHub bills storage its own way; use this to compare runs, not as an invoice.
   returned: always
   type: int
   sample: 48213344
