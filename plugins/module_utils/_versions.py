@@ -309,7 +309,7 @@ class PackageVersions:
             if delete_package:
                 decisions, acting = self.delete_package(listed, decisions, acting, now)
             self.act(acting)
-        self.freed = self.measure(listed, acting)
+        self.freed = self.measure()
         self.graph, self.parents = None, {}  # of no further use (nothing more to act on): free them before the result is built
         active = listed if self.absent else self.active_versions()
         result = self.result(decisions, active)
@@ -353,18 +353,15 @@ class PackageVersions:
                 return whole, delete_package
             last_protected.update(new)
 
-    def measure(self, listed: list[Version], acting: list[Version]) -> t.Optional[tuple[int, int]]:
+    def measure(self) -> t.Optional[tuple[int, int]]:
         """(bytes, unmeasured) freed by the versions deleted (would be, in check mode), from the manifests the graph read; None
         without a graph."""
         if self.graph is None:
             return None
         if self.package_deleted:
-            deleted = [v.id for v in listed]
-        elif self.module.check_mode:
-            deleted = [v.id for v in acting]
-        else:
-            deleted = [i for i, (outcome, dummy) in self.outcomes.items() if outcome == "deleted"]
-        return self.graph.bytes_freed(deleted)
+            return self.graph.bytes_freed(lambda i: True)
+        gone = "would_delete" if self.module.check_mode else "deleted"
+        return self.graph.bytes_freed(lambda i: i in self.outcomes and self.outcomes[i][0] == gone)
 
     def select_orphans(self, graph: ImageGraph) -> None:
         """The orphans selector: narrow the policy to the orphans (orphans: true, each with its reason) or to the others (false)."""
