@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import sys
 import typing as t
 from dataclasses import dataclass
@@ -34,7 +35,12 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 MEDIA_TYPES = (OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST)
 INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
 
+IN_TOTO = "application/vnd.in-toto+json"
+# A blob (config or layer) as the graph keeps it: the first 64 bits of its sha256 and its size, packed, 16 bytes a blob.
+_BLOB = struct.Struct("<QQ")
+
 DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+READ_CHUNK = 1000  # manifests asked for at once: their parsed answers are held together until added to the graph
 _COSIGN_TAG = re.compile(r"^sha256-([a-f0-9]{64})(\.(sig|att|sbom))?$")
 
 
@@ -93,6 +99,8 @@ class Manifest:
     media_type: t.Optional[str]
     children: t.Tuple[Child, ...] = ()
     subject: t.Optional[str] = None
+    attestation: bool = False  # a buildx attestation: every layer is an in-toto statement
+    blobs: bytes = b""  # its config and layers, see pack_blobs
 
     @property
     def is_index(self) -> bool:
@@ -129,7 +137,49 @@ def parse_manifest(digest: str, body: bytes, content_type: t.Optional[str] = Non
         children.append(Child(entry["digest"], _media_type(entry.get("mediaType")), sys.intern(name) if name else None, attestation))
     subject = data.get("subject")
     subject_digest = subject.get("digest") if isinstance(subject, dict) and isinstance(subject.get("digest"), str) else None
-    return Manifest(digest, media_type, tuple(children), subject_digest)
+    layers = data.get("layers") if isinstance(data.get("layers"), list) else []
+    in_toto = bool(layers) and all(isinstance(layer, dict) and layer.get("mediaType") == IN_TOTO for layer in layers)
+    return Manifest(digest, media_type, tuple(children), subject_digest, in_toto, pack_blobs(data))
+
+
+def pack_blobs(data: t.Mapping[str, t.Any]) -> bytes:
+    """The config and layers of a manifest, each once, as packed (digest key, size) pairs; entries without a sha256 digest and a
+    non-negative integer size are left out (their bytes cannot be counted)."""
+    entries = [data.get("config")] + (data["layers"] if isinstance(data.get("layers"), list) else [])
+    blobs = {}
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("digest"), str) and DIGEST.match(entry["digest"]):
+            size = entry.get("size")
+            if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+                blobs[int(entry["digest"][7:23], 16)] = size
+    return b"".join(_BLOB.pack(key, size) for key, size in sorted(blobs.items()))
+
+
+def unpack_blobs(packed: bytes) -> t.Iterator[t.Tuple[int, int]]:
+    """The (digest key, size) pairs of pack_blobs."""
+    return _BLOB.iter_unpack(packed)
+
+
+_BITMAP_BITS = 1 << 23  # 1 MiB a bitmap
+
+
+def _mark(bitmap: bytearray, key: int) -> None:
+    index = key & (_BITMAP_BITS - 1)
+    bitmap[index >> 3] |= 1 << (index & 7)
+
+
+def _marked(bitmap: bytearray, key: int) -> bool:
+    index = key & (_BITMAP_BITS - 1)
+    return bool(bitmap[index >> 3] & (1 << (index & 7)))
+
+
+def _bitmap(blobs: t.Iterable[bytes]) -> bytearray:
+    """A bitmap of the digest keys of packed blobs: a clear bit means the key is not among them."""
+    bitmap = bytearray(_BITMAP_BITS >> 3)
+    for packed in blobs:
+        for key, dummy in unpack_blobs(packed):
+            _mark(bitmap, key)
+    return bitmap
 
 
 class ManifestUnreadable(Exception):
@@ -146,6 +196,21 @@ def describe(version: Version) -> str:
     if version.tags:
         return "%s (%s)" % (", ".join(version.tags), version.name)
     return version.name
+
+
+ORPHAN_KINDS = ("signature", "referrer", "attestation", "image")
+
+
+@dataclass(frozen=True)
+class Health:
+    """What is wrong with a package's images.
+
+    broken: id of every index some of whose entries are no longer versions of the package -> those entries, in index order;
+    orphans: id of every orphan -> (kind, one of ORPHAN_KINDS; reason). Both ordered by id.
+    """
+
+    broken: t.Dict[int, t.Tuple[Child, ...]]
+    orphans: t.Dict[int, t.Tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -176,6 +241,10 @@ class ImageGraph:
         self.children: t.Dict[str, t.Tuple[Child, ...]] = {}
         self.described: t.Dict[str, t.Optional[str]] = {}  # version name -> the media type of the first index entry naming it
         self.reads = 0
+        self.indexes: t.Set[str] = set()  # the names of the versions read that are indexes
+        self.missing: t.Dict[str, t.Tuple[Child, ...]] = {}  # index name -> its entries that are no versions of the package
+        self.attestations: t.Set[str] = set()  # the names of the versions read that are buildx attestations
+        self.blobs: t.Dict[str, bytes] = {}  # version name -> the packed blobs of its manifest, for the manifests read that have any
         self.signatures: t.Dict[str, t.List[int]] = {}
         self.referrers: t.Dict[str, t.List[int]] = {}
         for version in self.versions.values():
@@ -209,6 +278,101 @@ class ImageGraph:
                     parents[child] = tuple(sorted(parents[child] + (parent,)))
         return GraphPlan(keep, cascade, parents, reasons)
 
+    def bytes_freed(self, deleted: t.Callable[[int], bool]) -> t.Tuple[int, int]:
+        """(bytes, unmeasured): the sizes of the config and layer blobs of the manifests read so far of the versions for which
+        deleted(id) is true, that no other manifest read so far uses (each blob once), and how many such versions had no manifest
+        read, so that their blobs are not counted. Approximate by nature: a blob shared with a kept manifest that was not read
+        counts as freed.
+
+        Exact, yet without a set of every blob (a package may have 100,000 manifests): bitmaps find the few blobs that may be
+        shared, and only those are checked one by one."""
+        kept, gone = [], []
+        for name, packed in self.blobs.items():
+            (gone if deleted(self.by_digest[name]) else kept).append(packed)
+        kept_bits = _bitmap(kept)
+        maybe = {key for packed in gone for key, dummy in unpack_blobs(packed) if _marked(kept_bits, key)}
+        del kept_bits
+        shared = {key for packed in kept for key, dummy in unpack_blobs(packed) if key in maybe}  # used by a kept manifest
+        seen_bits, again = bytearray(_BITMAP_BITS >> 3), set()
+        for packed in gone:
+            for key, dummy in unpack_blobs(packed):
+                if _marked(seen_bits, key):
+                    again.add(key)  # named by two deleted manifests, or sharing a bit with one: counted once below
+                _mark(seen_bits, key)
+        del seen_bits
+        freed, counted = 0, set()
+        for packed in gone:
+            for key, size in unpack_blobs(packed):
+                if key not in shared and key not in counted:
+                    freed += size
+                    if key in again:
+                        counted.add(key)
+        unmeasured = sum(1 for i, version in self.versions.items() if deleted(i) and version.name not in self.children)
+        return freed, unmeasured
+
+    def sizes(self) -> t.Tuple[int, t.Dict[int, int]]:
+        """(package bytes, image bytes by id) from the manifests read: every blob once for the package, and for every version
+        that no index lists (an image) the blobs of its manifest and of its entries, recursively, each once."""
+        total: t.Dict[int, int] = {}
+        for packed in self.blobs.values():
+            total.update(unpack_blobs(packed))
+        images: t.Dict[int, int] = {}
+        for i in sorted(self.versions):
+            name = self.versions[i].name
+            if name in self.described:
+                continue
+            blobs: t.Dict[int, int] = {}
+            stack, visited = [name], set()
+            while stack:
+                current = stack.pop()
+                if current not in visited:
+                    visited.add(current)
+                    blobs.update(unpack_blobs(self.blobs.get(current, b"")))
+                    stack.extend(child.digest for child in self.children.get(current, ()))
+            images[i] = sum(blobs.values())
+        return sum(total.values()), images
+
+    def read_all(self) -> None:
+        """Read every manifest not read yet (platform images and signatures too): what sizes() needs to be complete."""
+        needed = [i for i in sorted(self.versions) if self.versions[i].name not in self.children]
+        if needed:
+            self._fetch(needed)
+
+    def health(self) -> Health:
+        """Broken images and orphans, after reading every manifest that may tell: first the tagged versions (an index makes
+        its entries known as platform images without a download), then every other version not known that way.
+
+        An orphan is a version that exists for something no longer in the package: a cosign signature (all its tags cosign
+        tags) or an OCI referrer whose subject is gone, a buildx attestation that no index lists, or an untagged image that
+        no index lists (the platform image of a deleted index; an image whose tag moved to a newer push looks the same, since
+        the registry keeps no trace of the index). An untagged index is a whole image, not an orphan.
+        """
+        tagged = {i for i, v in self.versions.items() if v.tags}
+        for ids in (tagged, set(self.versions)):
+            needed = self._unknown(ids)
+            if needed:
+                self._fetch(needed)
+        broken = {self.by_digest[name]: entries for name, entries in self.missing.items()}
+        subject_of = {i: subject for subject, ids in self.referrers.items() for i in ids}
+        orphans: t.Dict[int, t.Tuple[str, str]] = {}
+        for i in sorted(self.versions):
+            version = self.versions[i]
+            subjects = cosign_subjects(version)
+            if subjects:
+                if not any(subject in self.by_digest for subject in subjects):
+                    orphans[i] = ("signature", "orphan: cosign tag %s of %s, which is no longer in the package"
+                                  % (", ".join(version.tags), ", ".join(sorted(subjects))))
+            elif i in subject_of:
+                if subject_of[i] not in self.by_digest:
+                    orphans[i] = ("referrer", "orphan: OCI referrer of %s, which is no longer in the package" % subject_of[i])
+            elif not version.tags and version.name not in self.described and version.name not in self.indexes:
+                if version.name in self.attestations:
+                    orphans[i] = ("attestation", "orphan: buildx attestation that no index lists; the image it attests is gone")
+                else:
+                    orphans[i] = ("image", "orphan: untagged image that no index lists (the platform image of an index that is gone, "
+                                           "or an image whose tag moved on: the registry cannot tell which)")
+        return Health(dict(sorted(broken.items())), orphans)
+
     @staticmethod
     def levels(parents: t.Mapping[int, t.Collection[int]]) -> t.List[t.List[int]]:
         """Ids grouped so that every version comes after all its parents (an index before its entries)."""
@@ -230,19 +394,35 @@ class ImageGraph:
         for digest in digests:
             if not DIGEST.match(digest):
                 raise ManifestUnreadable(digest, "the version's name is not a sha256 manifest digest")
+        for start in range(0, len(digests), READ_CHUNK):
+            self._add(digests[start:start + READ_CHUNK])
+
+    def _add(self, digests: t.List[str]) -> None:
+        """Read digests and add what their manifests tell to the graph."""
         found = self.read(digests)
         for digest in digests:
             if digest not in found:
                 raise ManifestUnreadable(digest, "the registry did not return it")
             manifest = found[digest]
             children = []
+            missing = []
             for child in manifest.children:
                 child_id = self.by_digest.get(child.digest)
                 if child_id is not None:  # an entry that is no version of the package is no edge
                     name = self.versions[child_id].name
                     self.described.setdefault(name, child.media_type)
                     children.append(Child(name, child.media_type, child.platform, child.attestation))
+                else:
+                    missing.append(child)
             self.children[digest] = tuple(children)
+            if manifest.is_index:
+                self.indexes.add(digest)
+            if missing:
+                self.missing[digest] = tuple(missing)
+            if manifest.attestation:
+                self.attestations.add(digest)
+            if manifest.blobs:
+                self.blobs[digest] = manifest.blobs
             if manifest.subject:
                 self.referrers.setdefault(manifest.subject, []).append(self.by_digest[digest])
         self.reads += len(digests)

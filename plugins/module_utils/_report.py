@@ -62,6 +62,8 @@ class ReportPackage:
     package_deleted: bool
     versions: t.Tuple[ReportVersion, ...] = ()
     id: t.Optional[int] = None
+    bytes_freed: t.Optional[int] = None  # container packages: the estimate of package_version's bytes_freed
+    bytes_unmeasured: t.Optional[int] = None
 
     def as_dict(self) -> t.Dict[str, t.Any]:
         result: t.Dict[str, t.Any] = {"package_type": self.package_type, "name": self.name}
@@ -69,6 +71,8 @@ class ReportPackage:
             result["id"] = self.id
         result["package_deleted"] = self.package_deleted
         result["versions"] = [version.as_dict() for version in self.versions]
+        if self.bytes_freed is not None:
+            result.update(bytes_freed=self.bytes_freed, bytes_unmeasured=self.bytes_unmeasured)
         return result
 
 
@@ -146,6 +150,14 @@ def _positive_int(data: t.Mapping[str, t.Any], key: str, where: str, required: b
     return value
 
 
+def _count(data: t.Mapping[str, t.Any], key: str, where: str) -> t.Optional[int]:
+    """An optional non-negative integer."""
+    value = _field(data, key, where, (int,), "a non-negative integer", required=False)
+    if value is not None and value < 0:
+        _fail("%s.%s" % (where, key), "expected a non-negative integer, got %d" % value)
+    return value
+
+
 def _version(data: t.Any, where: str) -> ReportVersion:
     if not isinstance(data, dict):
         _fail(where, "expected an object with id and name")
@@ -185,6 +197,8 @@ def _package(data: t.Any, where: str) -> ReportPackage:
         package_deleted=package_deleted,
         versions=versions,
         id=_positive_int(data, "id", where, required=False),
+        bytes_freed=_count(data, "bytes_freed", where),
+        bytes_unmeasured=_count(data, "bytes_unmeasured", where),
     )
 
 

@@ -14,6 +14,7 @@ as context.registry, otherwise each run makes its own.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import typing as t
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -48,6 +49,7 @@ POLICY_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
     "untagged": {"type": "bool"},
     "older_than": {"type": "str"},
     "prerelease": {"type": "bool"},
+    "orphans": {"type": "bool"},
     "exclude": {"type": "list", "elements": "str"},
     "keep_latest": {"type": "int"},
     "max_versions": {"type": "int"},
@@ -100,15 +102,29 @@ def build_policy(params: dict[str, t.Any]) -> Policy:
     if not params["name"] or not params["name"].strip():
         raise ValueError("name: is empty; give the package's name")
     policy = Policy.from_params(params)
-    if params["state"] == "absent" and not has_selector(policy):
+    check_orphans(params)
+    if params["state"] == "absent" and not has_selector(policy) and params.get("orphans") is None:
         raise ValueError(
-            "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than or prerelease); "
+            "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than, prerelease or orphans); "
             "to delete every version, say versions: ['*']"
         )
     if params["state"] == "present" and params["delete_package_when_empty"]:
         raise ValueError("delete_package_when_empty: only applies to state=absent; remove it to restore versions")
     registry_url(params)
     return policy
+
+
+def check_orphans(params: t.Mapping[str, t.Any]) -> None:
+    """The orphans selector needs a container package, state=absent and the image graph; ValueError naming the fix otherwise."""
+    if params.get("orphans") is None:
+        return
+    if params["package_type"] != "container":
+        raise ValueError(f"orphans: only container packages have orphans (signatures, referrers, platform images); remove it for "
+                         f"this {params['package_type']} package")
+    if params["state"] != "absent":
+        raise ValueError("orphans: selects versions to delete; remove it for state=present")
+    if not params.get("manifest_graph", True):
+        raise ValueError("orphans: are found in the image graph; set manifest_graph: true, or remove orphans")
 
 
 def registry_url(params: t.Mapping[str, t.Any]) -> t.Optional[str]:
@@ -131,6 +147,45 @@ def registry_url(params: t.Mapping[str, t.Any]) -> t.Optional[str]:
             "multi-arch images, attestations or signatures"
         )
     return derived
+
+
+def read_manifests(registry: RegistryClient, login: str, name: str, digests: list[str], max_concurrency: int) -> dict[str, Manifest]:
+    """Read the manifests of the container package login/name in parallel (at most max_concurrency at once); the first failure
+    stops the others and raises ManifestUnreadable for the first of digests that failed, whatever the timing."""
+    try:
+        repository = repository_name(login, name)
+    except ValueError as error:
+        raise ManifestUnreadable(digests[0], str(error)) from None
+    pending = enumerate(digests)
+    found: dict[str, Manifest] = {}
+    errors: list[tuple[int, ManifestUnreadable]] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        # Each worker takes the next digest: a future per digest would weigh about 100 MB for 100,000 manifests.
+        while True:
+            with lock:
+                item = None if errors else next(pending, None)
+            if item is None:
+                return
+            index, digest = item
+            try:
+                served = registry.get_manifest(repository, digest)
+                manifest = parse_manifest(digest, served.body, served.content_type)
+            except (GitHubAPIError, ValueError) as error:
+                with lock:
+                    errors.append((index, ManifestUnreadable(digest, str(error))))
+                return
+            with lock:
+                found[digest] = manifest
+
+    workers = max(1, min(max_concurrency, len(digests)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(work) for dummy in range(workers)]:
+            future.result()
+    if errors:
+        raise min(errors, key=lambda error: error[0])[1]
+    return found
 
 
 def last_version_protection(versions: list[Version], decisions: list[Decision], package_type: str,
@@ -208,6 +263,8 @@ class PackageVersions:
         self.graph: t.Optional[ImageGraph] = None
         self.cascade: dict[int, str] = {}
         self.parents: dict[int, tuple[int, ...]] = {}
+        self.selected_reasons: dict[int, str] = {}  # why the orphans selector selected a version
+        self.freed: t.Optional[tuple[int, int]] = None  # (bytes_freed, bytes_unmeasured), with an image graph
         self.manifest_reads = 0
         self._registry: t.Optional[RegistryClient] = None
 
@@ -234,6 +291,8 @@ class PackageVersions:
             if self.registry_url is not None:
                 self.graph = ImageGraph(listed, self.read_manifests)
             try:
+                if self.params.get("orphans") is not None:
+                    self.select_orphans(t.cast(ImageGraph, self.graph))
                 decisions, delete_package = self.plan_deletions(listed, now, allow_package_delete=True)
             except ManifestUnreadable as error:
                 self.graph_failed(listed, now, error)
@@ -243,12 +302,14 @@ class PackageVersions:
         if self.module.check_mode:
             outcome = "would_delete" if self.absent else "would_restore"
             plain = (outcome, None)  # one tuple for all the versions without a reason of their own: there may be 100,000
-            self.outcomes.update((v.id, (outcome, self.cascade[v.id]) if v.id in self.cascade else plain) for v in acting)
+            self.outcomes.update((v.id, (outcome, self.act_reason(v.id)) if v.id in self.cascade or v.id in self.selected_reasons else plain)
+                                 for v in acting)
             self.package_deleted = delete_package
         else:
             if delete_package:
                 decisions, acting = self.delete_package(listed, decisions, acting, now)
             self.act(acting)
+        self.freed = self.measure()
         self.graph, self.parents = None, {}  # of no further use (nothing more to act on): free them before the result is built
         active = listed if self.absent else self.active_versions()
         result = self.result(decisions, active)
@@ -292,6 +353,37 @@ class PackageVersions:
                 return whole, delete_package
             last_protected.update(new)
 
+    def measure(self) -> t.Optional[tuple[int, int]]:
+        """(bytes, unmeasured) freed by the versions deleted (would be, in check mode), from the manifests the graph read; None
+        without a graph."""
+        if self.graph is None:
+            return None
+        if self.package_deleted:
+            return self.graph.bytes_freed(lambda i: True)
+        gone = "would_delete" if self.module.check_mode else "deleted"
+        return self.graph.bytes_freed(lambda i: i in self.outcomes and self.outcomes[i][0] == gone)
+
+    def select_orphans(self, graph: ImageGraph) -> None:
+        """The orphans selector: narrow the policy to the orphans (orphans: true, each with its reason) or to the others (false)."""
+        try:
+            found = graph.health().orphans
+        except ManifestUnreadable:
+            self.policy = dataclasses.replace(self.policy, version_ids=())  # no version can be told an orphan: none is selected
+            raise
+        self.manifest_reads = graph.reads
+        wanted = self.params["orphans"]
+        ids = [i for i in sorted(graph.versions) if (i in found) == wanted]
+        if self.policy.version_ids is not None:
+            given = set(self.policy.version_ids)
+            ids = [i for i in ids if i in given]
+        self.policy = dataclasses.replace(self.policy, version_ids=tuple(ids))
+        if wanted:
+            self.selected_reasons = {i: found[i][1] for i in ids}
+
+    def act_reason(self, version_id: int) -> t.Optional[str]:
+        """Why a version to delete is deleted: it goes with a deleted one, or the orphans selector selected it; None otherwise."""
+        return self.cascade.get(version_id) or self.selected_reasons.get(version_id)
+
     @staticmethod
     def refresh(decision: Decision, cascade: dict[int, str], reasons: dict[int, str]) -> Decision:
         """A version kept earlier for the graph: deleted with what needed it, or kept with the reason that holds now."""
@@ -301,43 +393,9 @@ class PackageVersions:
 
     def read_manifests(self, digests: list[str]) -> dict[str, Manifest]:
         """Read manifests in parallel (max_concurrency); the first failure stops the others and raises ManifestUnreadable."""
-        registry = self.registry()
         owner = self.module.owner
         login = owner.login if owner.login is not None else self.module.client.get_authenticated_user()["login"]
-        try:
-            repository = repository_name(login, self.name)
-        except ValueError as error:
-            raise ManifestUnreadable(digests[0], str(error)) from None
-        pending = enumerate(digests)
-        found: dict[str, Manifest] = {}
-        errors: list[tuple[int, ManifestUnreadable]] = []
-        lock = threading.Lock()
-
-        def work() -> None:
-            # Each worker takes the next digest: a future per digest would weigh about 100 MB for 100,000 manifests.
-            while True:
-                with lock:
-                    item = None if errors else next(pending, None)
-                if item is None:
-                    return
-                index, digest = item
-                try:
-                    served = registry.get_manifest(repository, digest)
-                    manifest = parse_manifest(digest, served.body, served.content_type)
-                except (GitHubAPIError, ValueError) as error:
-                    with lock:
-                        errors.append((index, ManifestUnreadable(digest, str(error))))
-                    return
-                with lock:
-                    found[digest] = manifest
-
-        workers = max(1, min(self.params["max_concurrency"], len(digests)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in [pool.submit(work) for dummy in range(workers)]:
-                future.result()
-        if errors:
-            raise min(errors, key=lambda error: error[0])[1]  # the first of digests that failed, whatever the timing
-        return found
+        return read_manifests(self.registry(), login, self.name, digests, self.params["max_concurrency"])
 
     def registry(self) -> RegistryClient:
         """The context's shared registry client if it has one, else one made (once) from the module's options."""
@@ -445,10 +503,10 @@ class PackageVersions:
         except NotFound as error:
             if self.absent and self.parents.get(version.id):
                 # GitHub deletes an index's untagged entries with it: this run deleted it.
-                outcome = ("deleted", self.cascade.get(version.id) or "removed by GitHub with the index it belongs to")
+                outcome = ("deleted", self.act_reason(version.id) or "removed by GitHub with the index it belongs to")
             elif self.absent and error.retried:
                 # 404 on a retried DELETE: the earlier attempt, whose answer was lost, deleted it.
-                outcome = ("deleted", self.cascade.get(version.id))
+                outcome = ("deleted", self.act_reason(version.id))
             elif self.absent:
                 outcome = ("already_absent", None)
             else:
@@ -459,7 +517,7 @@ class PackageVersions:
             stop.set()
             return error
         else:
-            outcome = ("deleted" if self.absent else "restored", self.cascade.get(version.id))
+            outcome = ("deleted" if self.absent else "restored", self.act_reason(version.id))
         with self.lock:
             self.outcomes[version.id] = outcome
             if outcome[0] == "skipped":
@@ -507,6 +565,8 @@ class PackageVersions:
             "deleted_version_ids": [e["id"] for e in versions if e["outcome"] == "deleted" and not self.package_deleted],
             "package_deleted": self.package_deleted,
             "manifests_read": self.manifest_reads,
+            "bytes_freed": None if self.freed is None else self.freed[0],
+            "bytes_unmeasured": None if self.freed is None else self.freed[1],
         }
         if self.module.diff_mode:
             result["diff"] = self.diff(decisions, active or [])

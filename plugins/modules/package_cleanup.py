@@ -81,6 +81,9 @@ options:
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
+      orphans:
+        description: Selector, see O(ghpkgs.registry.package_version#module:orphans). Only for V(container) packages.
+        type: bool
       exclude:
         description: Protection, see O(ghpkgs.registry.package_version#module:exclude).
         type: list
@@ -122,6 +125,9 @@ options:
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
+      orphans:
+        description: Selector, see O(ghpkgs.registry.package_version#module:orphans). Only for V(container) packages.
+        type: bool
       exclude:
         description: Protection, see O(ghpkgs.registry.package_version#module:exclude).
         type: list
@@ -160,8 +166,8 @@ options:
     description:
       - Also write RV(report) to this file, on the host the module runs on, atomically and with mode 0600; a missing directory is
         created with mode 0700. Written in check mode too (a local file), so that a dry run leaves its plan behind.
-      - The file also holds, under C(results), every package's result (counts, message, and each matching version with its
-        outcome and reason), from which O(summary_file) is made; M(ghpkgs.registry.package_restore) ignores that key.
+      - The file also holds, under C(results), every package's result (counts, message, bytes freed, and each matching version
+        with its outcome and reason), from which O(summary_file) is made; M(ghpkgs.registry.package_restore) ignores that key.
       - Written at the end of the run, also when packages failed, before the task fails.
     type: path
   report_append:
@@ -176,7 +182,8 @@ options:
   summary_file:
     description:
       - Also write a Markdown summary of O(report_file) to this file, mode 0600, with the totals, one row per package, and for every package
-        each matching version with its outcome and reason. Needs O(report_file).
+        each matching version with its outcome and reason; for container packages also the bytes freed (approximate, see
+        RV(ghpkgs.registry.package_version#module:bytes_freed)). Needs O(report_file).
     type: path
 notes:
   - The notes of M(ghpkgs.registry.package_version) apply to every package, in particular the one on multi-arch container images.
@@ -302,12 +309,35 @@ packages:
       type: bool
       returned: always
       sample: false
+    bytes_freed:
+      description: The estimate of the bytes freed, see RV(ghpkgs.registry.package_version#module:bytes_freed); V(null) for packages
+        that are not V(container) or without O(manifest_graph).
+      type: int
+      returned: always
+      sample: 48213344
+    bytes_unmeasured:
+      description: How many deleted versions are not in RV(packages[].bytes_freed), see
+        RV(ghpkgs.registry.package_version#module:bytes_unmeasured).
+      type: int
+      returned: always
+      sample: 0
 counts:
   description: The version outcomes added up over all packages, plus the number of packages and of failed packages.
   returned: always
   type: dict
   sample: {packages: 2, failed_packages: 0, matched: 9, deleted: 6, restored: 0, kept: 3, skipped: 0, already_absent: 0,
            would_delete: 0, would_restore: 0}
+bytes_freed:
+  description: RV(packages[].bytes_freed) added up over the packages that have it; V(null) when none has. Approximate, see
+    RV(ghpkgs.registry.package_version#module:bytes_freed).
+  returned: always
+  type: int
+  sample: 48213344
+bytes_unmeasured:
+  description: RV(packages[].bytes_unmeasured) added up the same way.
+  returned: always
+  type: int
+  sample: 0
 failed_packages:
   description: The packages that failed, with the error of each.
   returned: always
@@ -330,8 +360,9 @@ summary_file:
 report:
   description:
     - The cleanup report in the format M(ghpkgs.registry.package_restore) reads (C(docs/cleanup-report.md)). It holds the owner,
-      the API URL, and for every package with deletions the versions deleted one by one (id, name, tags, dates) and whether the
-      whole package was deleted. A package deleted whole lists no versions, since they went with it and restoring it brings them back.
+      the API URL, and for every package with deletions the versions deleted one by one (id, name, tags, dates), whether the
+      whole package was deleted, and for container packages C(bytes_freed) and C(bytes_unmeasured). A package deleted whole lists
+      no versions, since they went with it and restoring it brings them back.
     - In check mode C(dry_run) is V(true) and the versions are those that would be deleted; such a report cannot be restored.
     - Not returned when O(report_file) is given, so that a large report does not travel twice; read the file instead.
   returned: unless O(report_file) is given
@@ -404,7 +435,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
 
 REPORT_VERSION_KEYS = ("id", "name", "tags", "created_at", "updated_at", "deleted_at")
 SUMMARY_VERSION_KEYS = ("outcome", "id", "name", "tags", "created_at", "reason")
-SUMMARY_PACKAGE_KEYS = ("package_type", "name", "failed", "msg", "package_deleted", "counts")
+SUMMARY_PACKAGE_KEYS = ("package_type", "name", "failed", "msg", "package_deleted", "counts", "bytes_freed", "bytes_unmeasured")
 
 
 class PackageFailed(Exception):
@@ -512,6 +543,8 @@ def empty_result(params: dict[str, t.Any], owner: t.Optional[Owner]) -> dict[str
         "counts": dict.fromkeys(("matched",) + OUTCOMES, 0),
         "deleted_version_ids": [],
         "package_deleted": False,
+        "bytes_freed": None,
+        "bytes_unmeasured": None,
     }
 
 
@@ -605,9 +638,18 @@ class Cleanup:
             "msg": msg,
             "packages": results,
             "counts": counts,
+            **bytes_totals(results),
             "failed_packages": failed,
             "report": report.as_dict(),
         }
+
+
+def bytes_totals(results: list[dict[str, t.Any]]) -> dict[str, t.Optional[int]]:
+    """bytes_freed and bytes_unmeasured added up over the packages that have them (None when none has: no container package)."""
+    measured = [r for r in results if r.get("bytes_freed") is not None]
+    if not measured:
+        return {"bytes_freed": None, "bytes_unmeasured": None}
+    return {key: sum(r[key] for r in measured) for key in ("bytes_freed", "bytes_unmeasured")}
 
 
 def report_entry(result: dict[str, t.Any], params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[str, t.Any]]:
@@ -624,6 +666,8 @@ def report_entry(result: dict[str, t.Any], params: dict[str, t.Any], dry_run: bo
                                "package_deleted": result["package_deleted"], "versions": versions}
     if params.get("id") is not None:
         entry["id"] = params["id"]
+    if result.get("bytes_freed") is not None:
+        entry.update(bytes_freed=result["bytes_freed"], bytes_unmeasured=result["bytes_unmeasured"])
     return entry
 
 
@@ -701,7 +745,34 @@ def summary_markdown(report: dict[str, t.Any], report_file: str) -> str:
                       "| outcome | version | id | tags | created | reason |", "| --- | --- | ---: | --- | --- | --- |"]
             lines += [f"| {v['outcome'].replace('_', ' ')} | `{v['name']}` | {v['id']} | {', '.join(v['tags'] or [])} | "
                       f"{v['created_at']} | {cell(v['reason'])} |" for v in r["versions"]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + bytes_lines(results)) + "\n"
+
+
+def human_bytes(count: int) -> str:
+    """1234567 -> '1.2 MB' (powers of 1000, as registries show sizes)."""
+    if count < 1000:
+        return f"{count} bytes"
+    value = count / 1000
+    for unit in ("kB", "MB", "GB"):
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
+
+
+def bytes_lines(results: list[dict[str, t.Any]]) -> list[str]:
+    """The summary's section on the bytes freed, for the packages that have an estimate (container packages with the graph)."""
+    measured = [r for r in results if r.get("bytes_freed") is not None]
+    if not measured:
+        return []
+    lines = ["", "## Bytes freed (approximate)", "",
+             f"About {human_bytes(sum(r['bytes_freed'] for r in measured))} in {len(measured)} container packages: the config and layer "
+             "sizes named in the manifests of the deleted versions that the image graph read, each blob once, less those that another "
+             "manifest it read uses. Versions whose manifest the plan did not need are not read, so not counted (versions not measured), "
+             "and a layer shared with a kept image that was not read counts as freed.", "",
+             "| type | package | bytes freed | versions not measured |", "| --- | --- | ---: | ---: |"]
+    lines += [f"| {r['package_type']} | {r['name']} | {human_bytes(r['bytes_freed'])} | {r['bytes_unmeasured']} |" for r in measured]
+    return lines
 
 
 def write_report_files(params: dict[str, t.Any], result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]]) -> None:

@@ -70,6 +70,29 @@ options:
       - Also return RV(docker_conflicts), the packages that conflict in GitHub's Docker to container registry migration.
     type: bool
     default: false
+  include_health:
+    description:
+      - Also return RV(packages[].health) for every V(container) package, the broken images and orphans found in its image graph.
+        An I(index) (a multi-arch image) whose entries are no longer versions of the package is broken, since pulling those
+        platforms fails with C(manifest unknown); an I(orphan) exists for something no longer in the package, see
+        O(ghpkgs.registry.package_version#module:orphans), which deletes them.
+      - Also returns the size of the package and of each image, from the config and layer sizes that the manifests name, each
+        blob counted once (layers shared by platforms or images are not counted twice). Approximate by nature, since the
+        registry compresses and deduplicates in its own way.
+      - Reads the manifest of every active version of each container package from the container registry (O(registry_url)),
+        once each, in parallel (at most O(max_concurrency)). On github.com each manifest read may count as a download of the
+        package.
+      - Lists the active versions of each container package, unless O(include_versions=true) with O(version_state) V(active)
+        or V(all) already did.
+      - A manifest that cannot be read is reported in RV(packages[].health.error) with a warning; the other packages are still
+        checked.
+    type: bool
+    default: false
+  registry_url:
+    description:
+      - The container registry to read manifests from for O(include_health), see
+        O(ghpkgs.registry.package_version#module:registry_url). Derived from O(api_url) when omitted.
+    type: str
 notes:
   - Requests are few by design, one per 100 packages of each type, no request per package unless O(include_versions=true)
     or O(name) holds only exact names; O(owner_type=auto) adds one request to tell an organization from a user.
@@ -114,6 +137,18 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ item.name }}: {{ item.tags | join(', ') }}"
   loop: "{{ restorable.packages[0].versions }}"
+
+- name: Broken images and orphans of every container image of an organization
+  ghpkgs.registry.package_info:
+    owner: octo-org
+    package_type: [container]
+    include_health: true
+  register: health
+
+- name: Show what is wrong with each image
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: {{ item.health.counts }}"
+  loop: "{{ health.packages | selectattr('health.counts') | list }}"
 """
 
 RETURN = r"""
@@ -217,6 +252,68 @@ packages:
           returned: always
           type: str
           sample: https://github.com/orgs/octo-org/packages/container/team%2Fapp/4567
+    health:
+      description:
+        - The broken images and orphans of a V(container) package, see O(include_health).
+      returned: for container packages when O(include_health=true)
+      type: dict
+      contains:
+        error:
+          description: Why the health could not be told (a manifest that could not be read), or V(null).
+          returned: always
+          type: str
+          sample: null
+        manifests_read:
+          description: How many manifests were read from the registry for this package.
+          returned: always
+          type: int
+          sample: 9
+        counts:
+          description:
+            - C(broken_images), C(orphans), and the orphans of each kind (C(orphan_signatures), C(orphan_referrers),
+              C(orphan_attestations), C(orphan_images)); V(null) when RV(packages[].health.error) is set.
+          returned: always
+          type: dict
+          sample: {broken_images: 1, orphans: 3, orphan_signatures: 1, orphan_referrers: 0, orphan_attestations: 0, orphan_images: 2}
+        broken:
+          description: The indexes some of whose entries are gone, by version id, each with its C(missing) entries (C(digest) and
+            C(platform), like V(linux/arm64), V(attestation) for a buildx attestation, or V(null)).
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - id: 4567
+              name: sha256:3c8e1a2b7d9f0e4c5a6b8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a
+              tags: [v1.2.0, latest]
+              missing: [{digest: "sha256:9f0e4c5a6b8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a3c8e1a2b7d", platform: linux/arm64}]
+        bytes:
+          description: The size of the package, every config and layer blob named by its manifests counted once; V(null) when
+            RV(packages[].health.error) is set.
+          returned: always
+          type: int
+          sample: 181503211
+        images:
+          description:
+            - Every image (a version that no index lists, tagged or not, signatures and referrers included) by version id, with
+              its C(bytes), the blobs of its manifest and of its entries, each counted once.
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - {id: 4567, name: "sha256:3c8e1a2b7d9f0e4c5a6b8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a", tags: [v1.2.0, latest], bytes: 90713422}
+        orphans:
+          description:
+            - The orphans, by version id, each with its C(kind) (V(signature), V(referrer), V(attestation) or V(image)) and the
+              C(reason) that O(ghpkgs.registry.package_version#module:orphans) would give when deleting it.
+          returned: always
+          type: list
+          elements: dict
+          sample:
+            - id: 4570
+              name: sha256:5a6b8d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a3c8e1a2b7d9f0e4c
+              tags: [sha256-0b1c2d3e4f5a6b7c8d9e0f1a3c8e1a2b7d9f0e4c5a6b8d1e2f3a4b5c6d7e8f9a.sig]
+              kind: signature
+              reason: "orphan: cosign tag sha256-0b1c....sig of sha256:0b1c..., which is no longer in the package"
 docker_conflicts:
   description:
     - The packages that conflict in GitHub's Docker to container registry migration, sorted by name, then package type,
@@ -242,10 +339,12 @@ import typing as t
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, Owner
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, Owner, RegistryClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import MissingScopes, NotFound
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
-from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Version, validate_globs
+from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import ORPHAN_KINDS, ImageGraph, ManifestUnreadable, default_registry_url
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Version, parse_timestamp, validate_globs
+from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import read_manifests
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "package_type": {"type": "list", "elements": "str", "choices": list(PACKAGE_TYPES)},
@@ -254,8 +353,26 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "include_versions": {"type": "bool", "default": False},
     "version_state": {"type": "str", "default": "active", "choices": ["active", "deleted", "all"]},
     "include_docker_conflicts": {"type": "bool", "default": False},
+    "include_health": {"type": "bool", "default": False},
+    "registry_url": {"type": "str"},
 }
 _GLOB_CHARS = frozenset("*?[")
+
+
+def health_registry_url(params: dict[str, t.Any], types: list[str]) -> t.Optional[str]:
+    """The registry to read manifests from for include_health (None without it); ValueError naming the option and the fix."""
+    given = params["registry_url"]
+    if given is not None and not given.strip():
+        raise ValueError("registry_url: is blank; give the container registry (https://ghcr.io), or leave it out to derive it from api_url")
+    if not params["include_health"]:
+        return None
+    if "container" not in types:
+        raise ValueError("include_health: only container packages have image health; add container to package_type, or remove include_health")
+    registry = given or default_registry_url(params["api_url"])
+    if registry is None:
+        raise ValueError(f"registry_url: cannot be derived from api_url {params['api_url']!r}; give the container registry "
+                         "(https://ghcr.io, or https://containers.HOST for GitHub Enterprise Server), or remove include_health")
+    return registry
 
 
 class Query:
@@ -279,6 +396,8 @@ class Query:
         self.include_versions: bool = params["include_versions"]
         self.version_states = ["active", "deleted"] if params["version_state"] == "all" else [params["version_state"]]
         self.include_docker_conflicts: bool = params["include_docker_conflicts"]
+        self.include_health: bool = params["include_health"]
+        self.registry_url = health_registry_url(params, self.types)
 
     def matches(self, name: str) -> bool:
         """Whether a listed package name is wanted (exact names compare as strings, globs with fnmatch rules)."""
@@ -445,8 +564,66 @@ class Inventory:
         return sorted((package_info(item) for item in self.client.list_docker_conflicts(owner)), key=_package_key)
 
 
+def health_versions(package: dict[str, t.Any], listed: t.Optional[list[VersionInfo]], inventory: Inventory, owner: Owner) -> list[Version]:
+    """The active versions of a container package: from its returned versions when they include the active ones, else listed."""
+    if listed is None:
+        return [Version.from_api(item, "container") for item in inventory.client.list_versions(owner, "container", package["name"], "active")]
+    return [Version(v["id"], v["name"], tuple(v["tags"]), parse_timestamp(v["created_at"], "created_at"),
+                    parse_timestamp(v["updated_at"], "updated_at"), None, "container") for v in listed if v["deleted_at"] is None]
+
+
+def image_health(module: GitHubPackagesModule, registry: RegistryClient, login: str, package: dict[str, t.Any],
+                 versions: list[Version]) -> dict[str, t.Any]:
+    """RV(packages[].health) of one container package; a manifest that cannot be read is reported (error) and warned about."""
+    name = package["name"]
+    graph = ImageGraph(versions, lambda digests: read_manifests(registry, login, name, digests, module.params["max_concurrency"]))
+    try:
+        graph.read_all()  # sizes need the layers of every manifest, platform images included
+        health = graph.health()
+    except ManifestUnreadable as error:
+        module.warn(f"container {name}: image health not checked, {error}; fix access to the registry ({registry.registry_url}) and run again")
+        return {"error": str(error), "manifests_read": graph.reads, "counts": None, "broken": [], "orphans": [], "bytes": None, "images": []}
+    by_id = graph.versions
+    broken = [{"id": i, "name": by_id[i].name, "tags": list(by_id[i].tags),
+               "missing": [{"digest": c.digest, "platform": "attestation" if c.attestation else c.platform} for c in entries]}
+              for i, entries in health.broken.items()]
+    orphans = [{"id": i, "name": by_id[i].name, "tags": list(by_id[i].tags), "kind": kind, "reason": reason}
+               for i, (kind, reason) in health.orphans.items()]
+    counts = {"broken_images": len(broken), "orphans": len(orphans)}
+    counts.update((f"orphan_{kind}s", sum(1 for o in orphans if o["kind"] == kind)) for kind in ORPHAN_KINDS)
+    total, sizes = graph.sizes()
+    images = [{"id": i, "name": by_id[i].name, "tags": list(by_id[i].tags), "bytes": size} for i, size in sizes.items()]
+    return {"error": None, "manifests_read": graph.reads, "counts": counts, "broken": broken, "orphans": orphans, "bytes": total,
+            "images": images}
+
+
+def add_health(module: GitHubPackagesModule, registry: RegistryClient, inventory: Inventory, owner: Owner,
+               packages: list[dict[str, t.Any]]) -> None:
+    """Set packages[].health on every container package, one package after the other (each reads in parallel)."""
+    containers = [package for package in packages if package["package_type"] == "container"]
+    if not containers:
+        return
+    login = owner.login if owner.login is not None else inventory.client.get_authenticated_user()["login"]
+    active_listed = inventory.query.include_versions and "active" in inventory.query.version_states
+    for package in containers:
+        versions = health_versions(package, package["versions"] if active_listed else None, inventory, owner)
+        package["health"] = image_health(module, registry, login, package, versions)
+
+
 def run(module: GitHubPackagesModule) -> dict[str, t.Any]:
     query = Query(module.params)
+    p = module.params
+    registry = None if query.registry_url is None else RegistryClient(
+        p["token"], query.registry_url, validate_certs=p["validate_certs"], timeout=p["timeout"], max_retries=p["max_retries"],
+        rate_limit_wait=p["rate_limit_wait"], max_concurrency=p["max_concurrency"])  # made first: a bad registry_url fails before any request
+    try:
+        return inventory_result(module, query, registry)
+    finally:
+        if registry is not None:
+            registry.close()
+
+
+def inventory_result(module: GitHubPackagesModule, query: Query, registry: t.Optional[RegistryClient]) -> dict[str, t.Any]:
     inventory = Inventory(module, query)
     owner = inventory.owner()
     packages = inventory.packages(owner)
@@ -455,6 +632,8 @@ def run(module: GitHubPackagesModule) -> dict[str, t.Any]:
         with ThreadPoolExecutor(max_workers=module.params["max_concurrency"]) as pool:
             for package, versions in zip(packages, pool.map(lambda package: inventory.versions(owner, package), packages)):
                 package["versions"] = versions
+    if registry is not None:
+        add_health(module, registry, inventory, owner, packages)
     result: dict[str, t.Any] = {"changed": False, "packages": packages}
     if query.include_docker_conflicts:
         result["docker_conflicts"] = inventory.docker_conflicts(owner)

@@ -99,6 +99,23 @@ options:
       - V(container) and V(docker) judge the tags. A version is a pre-release when it has at least one SemVer tag and all its SemVer
         tags are pre-releases (tags like V(latest) or V(pr-12) do not count).
     type: bool
+  orphans:
+    description:
+      - Selector, for V(container) packages with O(state=absent) and O(manifest_graph=true). V(true) selects only orphans,
+        V(false) only the other versions.
+      - "An orphan exists for something no longer in the package: a cosign signature (tags C(sha256-<digest>.sig), C(.att),
+        C(.sbom)) or an OCI referrer whose subject is gone, a buildx attestation that no index lists, or an untagged image that
+        no index lists (the platform image of a deleted index; an image whose tag moved to a newer push looks the same, since
+        the registry keeps no trace of the index). An untagged index is a whole image, not an orphan."
+      - Finding them reads the manifest of every version that is not known to be a platform image (from its index) or a
+        cosign signature (from its tag); RV(manifests_read) says how many. An unreadable manifest fails the task and nothing
+        is deleted. Each orphan's RV(versions[].reason) says what it is an orphan of.
+      - The image graph still applies, so an orphan that a kept version references (a signature of an orphaned image that is
+        kept by O(exclude)) is kept. Combine it with O(older_than) (V(1d)) so that the platform images of a push still under way,
+        which come before their index, are not taken for orphans.
+      - M(ghpkgs.registry.package_info) with O(ghpkgs.registry.package_info#module:include_health=true) lists the orphans
+        without deleting anything.
+    type: bool
   exclude:
     description:
       - Protection. Versions whose name or any tag matches one of these globs are never touched.
@@ -328,7 +345,8 @@ versions:
     reason:
       description:
         - Why the version was kept or skipped, naming the protection or quoting GitHub; for a version outside the selection that is
-          deleted with an image (O(manifest_graph)), why; V(null) otherwise.
+          deleted with an image (O(manifest_graph)), why; for an orphan selected by O(orphans), what it is an orphan of;
+          V(null) otherwise.
       type: str
       sample: excluded by pattern 'latest'
   sample:
@@ -401,10 +419,29 @@ diff:
     after: ["1.0.0 (id 11)", "1.1.0 (id 13)"]
 manifests_read:
   description:
-    - How many manifests were read from the container registry for the image graph (each counts as a download on GitHub).
+    - How many manifests were read from the container registry for the image graph and O(orphans) (each may count as a download
+      on GitHub).
   returned: always
   type: int
   sample: 7
+bytes_freed:
+  description:
+    - For V(container) packages with O(state=absent) and O(manifest_graph), an estimate of the bytes this run freed (would free,
+      in check mode), V(null) otherwise. It adds up, each blob once, the config and layer sizes named in the manifests of the
+      deleted versions that no other manifest read uses.
+    - Approximate by nature, and computed only from the manifests the image graph read anyway (no extra request). A version
+      whose manifest the plan did not need (often a platform image known from its index, or a cosign signature known from its
+      tag) is not read, so its layers are not counted (see RV(bytes_unmeasured)), and a layer shared with a kept platform image
+      that was not read counts as freed. GitHub bills storage its own way; use this to compare runs, not as an invoice.
+  returned: always
+  type: int
+  sample: 48213344
+bytes_unmeasured:
+  description: How many deleted (would be deleted) versions have no manifest read, so that their layers are not in RV(bytes_freed);
+    V(null) when RV(bytes_freed) is.
+  returned: always
+  type: int
+  sample: 4
 msg:
   description: A one-line summary of what was done.
   returned: always
@@ -433,6 +470,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "untagged": {"type": "bool"},
     "older_than": {"type": "str"},
     "prerelease": {"type": "bool"},
+    "orphans": {"type": "bool"},
     "exclude": {"type": "list", "elements": "str", "default": []},
     "keep_latest": {"type": "int", "default": 0},
     "max_versions": {"type": "int"},

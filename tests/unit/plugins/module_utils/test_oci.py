@@ -22,6 +22,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
     cosign_subject,
     default_registry_url,
     parse_manifest,
+    unpack_blobs,
 )
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Version
 
@@ -213,3 +214,162 @@ def test_cosign_tags(tag: str, subject: str | None) -> None:
 ])
 def test_default_registry_url(api_url: str, registry: str | None) -> None:
     assert default_registry_url(api_url) == registry
+
+
+def add_attestation(repo: Repo, vid: int, label: str) -> str:
+    """A buildx attestation manifest (its only layer an in-toto statement) as an untagged version."""
+    name = digest(label)
+    body = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "layers": [{"mediaType": "application/vnd.in-toto+json", "digest": digest(label + "-statement"), "size": 3}]}
+    repo.manifests[name] = parse_manifest(name, json.dumps(body).encode())
+    repo.versions.append(Version(vid, name, (), T0 + timedelta(hours=vid), T0 + timedelta(hours=vid), None, "container"))
+    return name
+
+
+def test_health_of_a_whole_package_finds_the_leftover_and_reads_no_platform_image(repo: Repo) -> None:
+    health = repo.graph().health()
+    assert health.broken == {}
+    assert list(health.orphans) == [7] and health.orphans[7][0] == "image"
+    assert "no index lists" in health.orphans[7][1]
+    # tagged first, so the index's entries are known without a download; the signature is known from its tag
+    assert sorted(repo.asked) == sorted([digest("index"), digest("sbom"), digest("leftover")])
+
+
+def test_health_finds_what_a_deleted_index_left_behind() -> None:
+    repo = Repo()
+    repo.add(1, "amd64")
+    add_attestation(repo, 2, "att")
+    repo.add(3, "sig", ["sha256-" + digest("index")[7:] + ".sig"])
+    repo.add(4, "sbom", subject=digest("index"))
+    repo.add(5, "v2", ["v2"])
+    repo.add(6, "v2-sig", ["sha256-" + digest("v2")[7:] + ".sig"])
+    health = repo.graph().health()
+    assert {i: kind for i, (kind, dummy) in health.orphans.items()} == {1: "image", 2: "attestation", 3: "signature", 4: "referrer"}
+    assert health.orphans[3][1] == "orphan: cosign tag sha256-%s.sig of %s, which is no longer in the package" % (digest("index")[7:], digest("index"))
+    assert health.orphans[4][1] == "orphan: OCI referrer of %s, which is no longer in the package" % digest("index")
+    assert health.broken == {}
+
+
+def test_health_finds_an_index_whose_platform_image_is_gone() -> None:
+    repo = Repo()
+    repo.add(1, "amd64")
+    repo.add(4, "index", ["v1"], [("amd64", "linux/amd64"), ("arm64", "linux/arm64")])
+    health = repo.graph().health()
+    assert list(health.broken) == [4]
+    assert [(c.digest, c.platform) for c in health.broken[4]] == [(digest("arm64"), "linux/arm64")]
+    assert health.orphans == {}
+
+
+def test_an_untagged_index_and_its_entries_are_no_orphans() -> None:
+    repo = Repo()
+    repo.add(1, "amd64")
+    repo.add(2, "old-index", [], [("amd64", "linux/amd64")])
+    repo.add(3, "new", ["v2"])
+    health = repo.graph().health()
+    assert health.orphans == {} and health.broken == {}
+
+
+def test_a_signature_is_no_orphan_while_its_subject_is_there_even_an_orphan_one() -> None:
+    repo = Repo()
+    repo.add(1, "leftover")
+    repo.add(2, "sig", ["sha256-" + digest("leftover")[7:] + ".sig"])
+    repo.add(3, "v1", ["v1"])
+    assert {i: kind for i, (kind, dummy) in repo.graph().health().orphans.items()} == {1: "image"}
+
+
+@pytest.mark.parametrize("layers, attestation", [
+    ([{"mediaType": "application/vnd.in-toto+json", "digest": digest("a"), "size": 1}], True),
+    ([{"mediaType": "application/vnd.in-toto+json", "digest": digest("a"), "size": 1},
+      {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest("b"), "size": 1}], False),
+    ([], False),
+    ("not a list", False),
+])
+def test_a_manifest_is_an_attestation_when_all_its_layers_are_in_toto_statements(layers: t.Any, attestation: bool) -> None:
+    body = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "layers": layers}
+    assert parse_manifest(digest("m"), json.dumps(body).encode()).attestation is attestation
+
+
+def test_health_of_an_unreadable_manifest_raises() -> None:
+    repo = Repo()
+    repo.add(1, "v1", ["v1"])
+    repo.manifests.clear()
+
+    def read(digests: list[str]) -> dict[str, Manifest]:
+        return {}
+
+    with pytest.raises(ManifestUnreadable):
+        ImageGraph(repo.versions, read).health()
+
+
+def image_body(*blobs: tuple[str, int], config: tuple[str, int] = ("config", 5)) -> bytes:
+    return json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "config": {"digest": digest(config[0]), "size": config[1]},
+                       "layers": [{"digest": digest(label), "size": size} for label, size in blobs]}).encode()
+
+
+def sized(repo: Repo, vid: int, label: str, tags: t.Sequence[str], body: bytes) -> str:
+    name = digest(label)
+    repo.manifests[name] = parse_manifest(name, body)
+    repo.versions.append(Version(vid, name, tuple(tags), T0 + timedelta(hours=vid), T0 + timedelta(hours=vid), None, "container"))
+    return name
+
+
+def test_blobs_are_packed_once_each_and_unusable_ones_are_left_out() -> None:
+    body = json.dumps({"config": {"digest": digest("c"), "size": 5}, "layers": [
+        {"digest": digest("a"), "size": 100}, {"digest": digest("a"), "size": 100}, {"digest": "sha512:" + "0" * 128, "size": 7},
+        {"digest": digest("b"), "size": -1}, {"digest": digest("d"), "size": True}, "junk", {"digest": digest("e")}]}).encode()
+    pairs = list(unpack_blobs(parse_manifest(digest("m"), body).blobs))
+    assert sorted(size for dummy, size in pairs) == [5, 100]
+    assert parse_manifest(digest("i"), json.dumps({"manifests": []}).encode()).blobs == b""
+
+
+def test_bytes_freed_counts_each_blob_once_and_not_those_a_kept_manifest_uses() -> None:
+    repo = Repo()
+    sized(repo, 1, "old", [], image_body(("base", 1000), ("old-app", 30)))
+    sized(repo, 2, "older", [], image_body(("base", 1000), ("older-app", 20)))
+    sized(repo, 3, "new", ["v2"], image_body(("new-app", 40), config=("config2", 6)))
+    graph = repo.graph()
+    graph.read_all()
+    # base is shared by the two deleted images only: freed once; config (5 bytes) is shared by both deleted ones too
+    assert graph.bytes_freed(lambda i: i in (1, 2)) == (1000 + 30 + 20 + 5, 0)
+    assert graph.bytes_freed(lambda i: i == 1) == (30, 0)  # base and config stay with the kept "older"
+
+
+def test_bytes_freed_tells_how_many_deleted_versions_were_not_read() -> None:
+    repo = Repo()
+    sized(repo, 1, "old", [], image_body(("old-app", 30)))
+    sized(repo, 2, "new", ["v2"], image_body(("new-app", 40)))
+    graph = repo.graph()
+    assert graph.bytes_freed(lambda i: i == 1) == (0, 1)
+    assert repo.asked == []
+
+
+def test_sizes_count_an_image_with_its_entries_and_the_package_each_blob_once() -> None:
+    repo = Repo()
+    sized(repo, 1, "amd64", [], image_body(("base", 1000), ("amd64-app", 30)))
+    sized(repo, 2, "arm64", [], image_body(("base", 1000), ("arm64-app", 20)))
+    repo.add(3, "index", ["v1"], [("amd64", "linux/amd64"), ("arm64", "linux/arm64")])
+    sized(repo, 4, "single", ["v0"], image_body(("base", 1000), ("single-app", 10)))
+    graph = repo.graph()
+    graph.read_all()
+    total, images = graph.sizes()
+    assert images == {3: 1000 + 30 + 20 + 5, 4: 1000 + 10 + 5}
+    assert total == 1000 + 30 + 20 + 10 + 5
+
+
+def test_bytes_freed_is_exact_when_blobs_share_a_bit_of_its_bitmaps() -> None:
+    """Keys 2**23 apart fall on the same bit: the bitmaps only point at candidates, which are then checked one by one."""
+    def blob(key: int) -> str:
+        return "sha256:%016x" % key + "0" * 48
+
+    def body(*blobs: tuple[int, int]) -> bytes:
+        return json.dumps({"schemaVersion": 2, "layers": [{"digest": blob(k), "size": s} for k, s in blobs]}).encode()
+
+    repo = Repo()
+    sized(repo, 1, "kept", ["v1"], body((1, 100)))
+    sized(repo, 2, "gone-a", [], body((1 + 2 ** 23, 7), (5, 3)))
+    sized(repo, 3, "gone-b", [], body((1 + 2 ** 23, 7), (5 + 2 ** 24, 11)))
+    graph = repo.graph()
+    graph.read_all()
+    assert graph.bytes_freed(lambda i: i in (2, 3)) == (7 + 3 + 11, 0)
+    assert graph.bytes_freed(lambda i: i == 1) == (100, 0)

@@ -356,3 +356,37 @@ def test_report_options_are_checked_before_any_request(gh: FakeGitHub, tmp_path:
     out = run({"packages": PACKAGES, "policy": {"older_than": "30d"}, **args})  # not a dry run: does not match the file
     assert out.failed and message in out.result["msg"]
     assert not gh.mock.calls
+
+
+def test_the_bytes_freed_are_in_the_result_the_report_and_the_summary(tmp_path: t.Any) -> None:
+    """Two container packages with untagged leftovers (pv.image: one 9-byte blob each) and an npm package without bytes."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake = pv.FakeGitHub(mock)
+        for name, first in (("team/app", 100), ("team/api", 1000)):
+            pkg = fake.package("container", name)
+            multi_arch(pkg, first, 20, ["v1.0.0"])
+            pkg.add(first - 50, "leftover-a", 50)
+            pkg.add(first - 49, "leftover-b", 50)
+        fake.package("npm", "web").add(7, "1.0.0", 40)
+        files = {"report_file": str(tmp_path / "r.json"), "summary_file": str(tmp_path / "r.md")}
+        packages = [{"package_type": "container", "name": "team/app", "untagged": True},
+                    {"package_type": "container", "name": "team/api", "version_ids": [951]}, {"package_type": "npm", "name": "web"}]
+        out = run({"token": pv.TOKEN, "owner": "octo-org", "packages": packages, "policy": {"versions": ["*"], "keep_latest": 0},
+                   "manifest_graph": True, **files}, check_mode=True)
+    assert not out.failed, out.result["msg"]
+    assert [(p["bytes_freed"], p["bytes_unmeasured"]) for p in out.result["packages"]] == [(18, 0), (9, 0), (None, None)]
+    assert (out.result["bytes_freed"], out.result["bytes_unmeasured"]) == (27, 0)
+    data = json.loads((tmp_path / "r.json").read_text())
+    # web keeps its last version (nothing deleted), so it is not in the report's packages, only in its results
+    assert [(p["name"], p.get("bytes_freed")) for p in data["packages"]] == [("team/app", 18), ("team/api", 9)]
+    assert [r["bytes_freed"] for r in data["results"]] == [18, 9, None]
+    assert parse_report(data).packages[0].bytes_freed == 18
+    summary = (tmp_path / "r.md").read_text()
+    assert "## Bytes freed (approximate)" in summary and "About 27 bytes in 2 container packages" in summary
+    assert "| container | team/app | 18 bytes | 0 |" in summary and "| npm | web |" not in summary.split("## Bytes freed")[1]
+
+
+@pytest.mark.parametrize("count, text", [(0, "0 bytes"), (999, "999 bytes"), (1000, "1.0 kB"), (48213344, "48.2 MB"),
+                                         (3 * 10**9, "3.0 GB"), (7 * 10**12, "7.0 TB")])
+def test_human_bytes(count: int, text: str) -> None:
+    assert package_cleanup.human_bytes(count) == text

@@ -240,3 +240,58 @@ def test_the_last_tagged_version_kept_is_an_image_not_its_signature(gh: FakeGitH
     assert outcomes(result)[rel["index"]] == "kept" and "last tagged version" in {v["id"]: v["reason"] for v in result["versions"]}[rel["index"]]
     assert outcomes(result)[rel["sig"]] == "kept" and gh.writes() == []
     assert digest_of(image("100-amd64")) == pkg.versions[rel["amd64"]]["name"]
+
+
+def test_orphans_selects_what_a_deleted_index_left_behind_and_nothing_a_kept_image_needs(gh: FakeGitHub, app: t.Any) -> None:
+    pkg, releases = app
+    gone = releases["v1.1.0"]
+    assert pkg.delete_version(gone["index"])[0] == 204  # deleted by another tool: its entries and signature stay behind
+    predicted = run({**CONTAINER, "orphans": True}, check_mode=True).result
+    assert gh.writes() == []
+    left = children(gone) | {gone["sig"], 50, 51}
+    assert {i for i, o in outcomes(predicted).items() if o == "would_delete"} == left and predicted["counts"]["matched"] == len(left)
+    reasons = {v["id"]: v["reason"] for v in predicted["versions"]}
+    assert reasons[gone["sig"]].startswith("orphan: cosign tag sha256-") and "no longer in the package" in reasons[gone["sig"]]
+    assert all(reasons[i].startswith("orphan: untagged image that no index lists") for i in children(gone) | {50, 51})
+    assert predicted["manifests_read"] == len(gh.manifest_reads()) == len(set(gh.manifest_reads()))
+    real = run({**CONTAINER, "orphans": True}).result
+    assert {i for i, o in outcomes(real).items() if o == "deleted"} == left and intact(pkg)
+    assert [v["reason"] for v in real["versions"]] == [v["reason"] for v in predicted["versions"]]
+    assert {v["id"] for v in pkg.active()} >= children(releases["v1.2.0"]) | children(releases["v1.0.0"])
+
+
+def test_orphans_with_other_selectors_all_must_hold(gh: FakeGitHub, app: t.Any) -> None:
+    result = run({**CONTAINER, "orphans": True, "older_than": "40d"}, check_mode=True).result
+    assert set(outcomes(result)) == {50}  # leftover-2 (30 days) is an orphan too young; the releases are not orphans
+    others = run({**CONTAINER, "orphans": False, "untagged": True}, check_mode=True).result
+    assert 50 not in outcomes(others) and 51 not in outcomes(others)
+    assert set(outcomes(others).values()) == {"kept"}  # the rest of the untagged versions belong to kept images
+
+
+def test_orphans_an_unreadable_manifest_deletes_and_selects_nothing(gh: FakeGitHub, app: t.Any) -> None:
+    pkg, dummy = app
+    gh.unreadable[pkg.versions[50]["name"]] = 500
+    out = run({**CONTAINER, "orphans": True})
+    assert out.failed and gh.writes() == [] and "nothing was deleted" in out.result["msg"]
+    assert out.result["versions"] == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"package_type": "npm", "name": "web"}, "orphans: only container packages have orphans"),
+    ({**CONTAINER, "state": "present"}, "orphans: selects versions to delete"),
+    ({**CONTAINER, "manifest_graph": False}, "orphans: are found in the image graph; set manifest_graph: true"),
+])
+def test_orphans_is_refused_where_it_cannot_work_before_any_request(gh: FakeGitHub, args: dict[str, t.Any], message: str) -> None:
+    out = run({**args, "orphans": True})
+    assert out.failed and out.result["msg"].startswith(message) and gh.calls() == []
+
+
+def test_bytes_freed_counts_the_blobs_of_the_deleted_manifests_read_and_says_how_many_were_not(gh: FakeGitHub, app: t.Any) -> None:
+    leftovers = run({**CONTAINER, "untagged": True}, check_mode=True).result
+    assert (leftovers["bytes_freed"], leftovers["bytes_unmeasured"]) == (18, 0)  # two leftovers of one 9-byte blob each
+    release = run({**CONTAINER, "tags": ["v1.0.0"]}, check_mode=True).result
+    # the index names no blob; its four entries were read while they still counted as kept (before the index was), so they are measured
+    assert (release["bytes_freed"], release["bytes_unmeasured"]) == (4 * 9, 0)
+    real = run({**CONTAINER, "untagged": True}).result
+    assert (real["bytes_freed"], real["bytes_unmeasured"]) == (18, 0)
+    assert run({**CONTAINER, "untagged": True, "manifest_graph": False}, check_mode=True).result["bytes_freed"] is None
