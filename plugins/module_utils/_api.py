@@ -764,6 +764,14 @@ _REPOSITORY_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _CHALLENGE_PARAM = re.compile(r'(\w+)\s*=\s*(?:"([^"]*)"|([^\s,]+))')
 
 
+def unknown_owner_message(owner: t.Optional[str], owner_type: str, api_url: str, error: GitHubAPIError) -> str:
+    """The failure for an owner that GitHub answered 404 for: names the owner, the owner type tried and the likely causes."""
+    kind = {"org": "organization", "user": "user"}.get(owner_type, "user or organization")
+    return ("owner: no %s %r on %s (owner_type %s; %s %s answered %s); check the spelling and owner_type, and that the token's "
+            "user can see it (a private, internal or SSO-protected owner answers 404 to a token that cannot)"
+            % (kind, owner, api_url, owner_type, error.method, error.path, error.status))
+
+
 def repository_name(owner_login: str, package_name: str) -> str:
     """The registry's repository of a container package: OWNER/NAME, lowercased; ValueError when it is not a valid name."""
     repository = "%s/%s" % (owner_login, package_name)

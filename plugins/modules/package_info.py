@@ -357,21 +357,7 @@ class Inventory:
         self.skipped: dict[str, MissingScopes] = {}
 
     def owner(self) -> Owner:
-        try:
-            return self.module.owner
-        except NotFound as error:
-            self._fail_unknown_owner(error)
-
-    def _fail_unknown_owner(self, error: NotFound) -> t.NoReturn:
-        params = self.module.params
-        details = error.to_dict()
-        details.pop("msg")
-        kind = {"org": "organization", "user": "user"}.get(params["owner_type"], "user or organization")
-        self.module.fail(
-            "owner: no %s %r on %s (%s %s answered %s); check the spelling and owner_type, and that the token can see it"
-            % (kind, params["owner"], params["api_url"], error.method, error.path, error.status),
-            **details
-        )
+        return self.module.owner
 
     def packages(self, owner: Owner) -> list[dict[str, t.Any]]:
         query = self.query
@@ -401,7 +387,7 @@ class Inventory:
         except NotFound as error:
             if self.module.params["owner"] is None:
                 raise
-            self._fail_unknown_owner(error)
+            self.module.fail_unknown_owner(error)
 
     def _get_exact(self, owner: Owner, package_type: str) -> list[dict[str, t.Any]]:
         result = []

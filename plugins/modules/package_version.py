@@ -70,13 +70,17 @@ options:
     elements: str
   tags:
     description:
-      - Selector. Only the versions with at least one tag matching one of these globs.
-      - Only V(container) and V(docker) versions have tags; for other types this selects nothing.
+      - Selector. Only the versions whose tags all match these globs (a version is selected only when every one of its tags is
+        selected). A version tagged both V(pr-12) and V(v1.0) is not selected by V(["pr-*"]); it is listed in RV(versions) as
+        V(kept), with the tag that kept it in RV(versions[].reason). Untagged versions are not selected.
+      - Only V(container) and V(docker) versions have tags; for other package types the task fails before any request.
     type: list
     elements: str
   untagged:
     description:
       - Selector. V(true) selects only versions without tags; V(false) only versions with at least one tag.
+      - Only for V(container) and V(docker); for other package types (whose versions never have tags) the task fails before
+        any request.
       - On V(container) packages the platform images, attestations and signatures of kept images are untagged too; the image graph
         (O(manifest_graph)) keeps them.
     type: bool
@@ -278,8 +282,9 @@ package_found:
   sample: true
 versions:
   description:
-    - Every version that satisfies the selectors, and every version deleted with an image (see O(manifest_graph)), oldest first
-      (by C(created_at), then id), with what happened to it.
+    - Every version that satisfies the selectors, every version deleted with an image (see O(manifest_graph)), and every version
+      that O(tags) did not select only because of another of its tags (kept), oldest first (by C(created_at), then id), with what
+      happened to it.
   returned: always
   type: list
   elements: dict
@@ -337,7 +342,7 @@ counts:
   type: dict
   contains:
     matched:
-      description: Versions in RV(versions) - those that satisfy the selectors, and those deleted with an image.
+      description: Versions in RV(versions) - those that satisfy the selectors, those deleted with an image, and those O(tags) kept.
       type: int
     deleted:
       description: Versions deleted by this run (including those deleted with the package).
