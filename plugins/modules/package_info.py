@@ -43,7 +43,7 @@ options:
       - When all entries are exact names, each is fetched directly (one request per name and type) instead of listing.
       - An exact name must exist under at least one of the requested types (with the requested O(visibility), if any);
         otherwise the task fails naming it. It is not an error for it to be missing under the other requested types.
-      - A glob that matches nothing is not an error.
+      - A glob that matches nothing is not an error, but gives a warning and a line in RV(diagnostics).
     type: list
     elements: str
   visibility:
@@ -217,6 +217,16 @@ packages:
           returned: always
           type: str
           sample: https://github.com/orgs/octo-org/packages/container/team%2Fapp/4567
+diagnostics:
+  description:
+    - Why the result may hold less than expected, one sentence each with the cause and the fix, also given as warnings -
+      no package of the requested types visible to the token at all, or a glob of O(name) that matched none of the packages
+      listed. Empty when the listings and every glob found something, or when O(name) holds only exact names (a missing exact
+      name fails the task).
+  returned: always
+  type: list
+  elements: str
+  sample: ["name: the glob 'app-*' matched none of the 12 npm packages listed for the org acme; check the glob (case-sensitive, whole names)"]
 docker_conflicts:
   description:
     - The packages that conflict in GitHub's Docker to container registry migration, sorted by name, then package type,
@@ -355,6 +365,9 @@ class Inventory:
         self.client = module.client
         self.query = query
         self.skipped: dict[str, MissingScopes] = {}
+        self.listed = 0  # packages the listings returned, before the name filter
+        self.matched_globs: set[str] = set()
+        self.diagnostics: list[str] = []
 
     def owner(self) -> Owner:
         return self.module.owner
@@ -377,13 +390,40 @@ class Inventory:
             self.module.warn("package_type %s skipped: the token lacks scopes %s for it; add them, or set package_type to silence this"
                              % (package_type, ", ".join(error.missing_scopes)))
         self._check_exact_names_found(found)
+        if not (query.exact and not query.globs):
+            self._diagnose_listing(found)
         found.sort(key=_package_key)
         return found
 
+    def _diagnose_listing(self, found: list[dict[str, t.Any]]) -> None:
+        """Warn (and keep in diagnostics) when the listings showed nothing, or a glob matched nothing: never a silent empty result."""
+        params = self.module.params
+        whose = "the %s %s" % (self.module.owner.kind, params["owner"]) if params["owner"] else "the token's own account"
+        types = " or ".join(t for t in self.query.types if t not in self.skipped)
+        visibility = " with visibility %s" % self.query.visibility if self.query.visibility else ""
+        if not self.listed:
+            self.diagnostics.append(
+                "no %s packages%s are visible to the token for %s: the owner has none, or the token's user cannot see them "
+                "(private packages need read access to each package, and a workflow's GITHUB_TOKEN cannot list packages at all); "
+                "check owner and package_type, use a token whose user can read the packages, or name the packages" % (types, visibility, whose))
+        else:
+            for glob in self.query.globs:
+                if glob not in self.matched_globs:
+                    self.diagnostics.append("name: the glob %r matched none of the %d %s packages%s listed for %s; check the glob "
+                                            "(case-sensitive, whole names)" % (glob, self.listed, types, visibility, whose))
+        for message in self.diagnostics:
+            self.module.warn(message)
+
     def _list(self, owner: Owner, package_type: str) -> list[dict[str, t.Any]]:
         try:
-            return [package_info(item) for item in self.client.list_packages(owner, package_type, self.query.visibility)
-                    if self.query.matches(item.get("name") or "")]
+            found = []
+            for item in self.client.list_packages(owner, package_type, self.query.visibility):
+                self.listed += 1
+                name = item.get("name") or ""
+                self.matched_globs.update(glob for glob in self.query.globs if fnmatch.fnmatchcase(name, glob))
+                if self.query.matches(name):
+                    found.append(package_info(item))
+            return found
         except NotFound as error:
             if self.module.params["owner"] is None:
                 raise
@@ -441,7 +481,7 @@ def run(module: GitHubPackagesModule) -> dict[str, t.Any]:
         with ThreadPoolExecutor(max_workers=module.params["max_concurrency"]) as pool:
             for package, versions in zip(packages, pool.map(lambda package: inventory.versions(owner, package), packages)):
                 package["versions"] = versions
-    result: dict[str, t.Any] = {"changed": False, "packages": packages}
+    result: dict[str, t.Any] = {"changed": False, "packages": packages, "diagnostics": inventory.diagnostics}
     if query.include_docker_conflicts:
         result["docker_conflicts"] = inventory.docker_conflicts(owner)
     return result
