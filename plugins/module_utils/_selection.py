@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
 TAGGED_PACKAGE_TYPES = ("container", "docker")
+AGE_FROM = ("updated_at", "created_at")
 
 ACT = "act"
 KEEP = "keep"
@@ -324,10 +325,13 @@ class Policy:
       tags         list of globs; every one of the version's tags matches one (tag space: a version that also carries a
                    tag the globs do not match is not selected, see plan); an untagged version never matches.
       untagged     True: only versions without tags; False: only versions with at least one tag.
-      older_than   timedelta, or a duration for parse_duration; updated_at strictly before now - older_than.
+      older_than   timedelta, or a duration for parse_duration; the age_from timestamp strictly before now - older_than.
       prerelease   True: only pre-releases; False: only non-pre-releases (see is_prerelease_version).
     A given but empty list (version_ids, versions, tags) is a selector that matches nothing, so a
     templated list that turns out empty never widens what is selected.
+
+    age_from is the timestamp older_than measures: "updated_at" (the default; ghcr.io moves it when a tag is added or
+    moved) or "created_at" (when the version was pushed); None means the default.
 
     Protections:
       exclude       list of globs matched against the name and every tag; a match is kept.
@@ -347,6 +351,7 @@ class Policy:
     exclude: tuple[str, ...] = ()
     keep_latest: int = 0
     max_versions: int | None = None
+    age_from: str | None = "updated_at"
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -374,6 +379,10 @@ class Policy:
             put("older_than", parse_duration(self.older_than, "older_than"))
         if self.older_than is not None and self.older_than < timedelta(0):
             raise ValueError(f"older_than: must not be negative, got {self.older_than}")
+        if self.age_from is None:
+            put("age_from", "updated_at")
+        if self.age_from not in AGE_FROM:
+            raise ValueError(f"age_from: {self.age_from!r} is not one of {', '.join(AGE_FROM)}")
         put("keep_latest", _optional_int(self.keep_latest, "keep_latest", 0) or 0)
         put("max_versions", _optional_int(self.max_versions, "max_versions", 1))
 
@@ -408,6 +417,7 @@ def selector(policy: Policy, now: datetime, any_tag: bool = False) -> Callable[[
     tag_matches = None if policy.tags is None else _glob_matcher(policy.tags)
     untagged = policy.untagged
     prerelease = policy.prerelease
+    created = policy.age_from == "created_at"
     cutoff = None
     if policy.older_than is not None:
         try:
@@ -425,7 +435,7 @@ def selector(policy: Policy, now: datetime, any_tag: bool = False) -> Callable[[
             return False
         if untagged is not None and untagged == bool(version.tags):
             return False
-        if cutoff is not None and not version.updated_at < cutoff:
+        if cutoff is not None and not (version.created_at if created else version.updated_at) < cutoff:
             return False
         return prerelease is None or is_prerelease_version(version) == prerelease
 

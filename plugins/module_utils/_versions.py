@@ -55,6 +55,7 @@ POLICY_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
     "tags": {"type": "list", "elements": "str"},
     "untagged": {"type": "bool"},
     "older_than": {"type": "str"},
+    "age_from": {"type": "str", "choices": ["updated_at", "created_at"]},
     "prerelease": {"type": "bool"},
     "exclude": {"type": "list", "elements": "str"},
     "keep_latest": {"type": "int"},

@@ -81,6 +81,14 @@ options:
       older_than:
         description: Selector, see O(ghpkgs.registry.package_version#module:older_than).
         type: str
+      age_from:
+        description: What O(policy.older_than) measures, see O(ghpkgs.registry.package_version#module:age_from); V(updated_at) when omitted.
+        type: str
+        choices: [updated_at, created_at]
+      age_from:
+        description: What O(packages[].older_than) measures, see O(ghpkgs.registry.package_version#module:age_from).
+        type: str
+        choices: [updated_at, created_at]
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool

@@ -86,9 +86,20 @@ options:
     type: bool
   older_than:
     description:
-      - Selector. Only versions whose C(updated_at) is older than this.
+      - Selector. Only versions whose C(updated_at) (or C(created_at), see O(age_from)) is older than this.
       - A number of days (V(7), V(1.5)) or a number followed by V(s), V(m), V(h), V(d) or V(w) (V(90m), V(36h), V(30d), V(2w)).
     type: str
+  age_from:
+    description:
+      - Which timestamp O(older_than) measures.
+      - V(updated_at), the default, is when the version last changed. On C(ghcr.io) adding or moving a tag updates it, so an
+        old image that was re-tagged (for example given V(latest) again) counts as new and is kept.
+      - V(created_at) is when the version was pushed; re-tagging does not change it, so old images go by their real age even
+        when re-tagged. Protect the tags you want to keep with O(exclude).
+      - Only used with O(older_than).
+    type: str
+    choices: [updated_at, created_at]
+    default: updated_at
   prerelease:
     description:
       - Selector. V(true) selects only SemVer pre-releases (V(1.2.0-rc.1), V(v2.0.0-beta)); V(false) only the others.
@@ -428,6 +439,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "tags": {"type": "list", "elements": "str"},
     "untagged": {"type": "bool"},
     "older_than": {"type": "str"},
+    "age_from": {"type": "str", "choices": ["updated_at", "created_at"], "default": "updated_at"},
     "prerelease": {"type": "bool"},
     "exclude": {"type": "list", "elements": "str", "default": []},
     "keep_latest": {"type": "int", "default": 0},

@@ -336,6 +336,19 @@ def test_older_than_is_strict_and_uses_updated_at():
     assert ids(plan([exactly, just_older, recently_updated], Policy(older_than="10d"), NOW)) == [2]
 
 
+def test_age_from_created_at_ignores_a_recent_re_tag():
+    retagged = ver(3, age_days=40, updated_age_days=1)
+    fresh = ver(4, age_days=5)
+    assert ids(plan([retagged, fresh], Policy(older_than="10d", age_from="created_at"), NOW)) == [3]
+    assert ids(plan([retagged, fresh], Policy(older_than="10d", age_from="updated_at"), NOW)) == []
+    assert Policy(age_from=None).age_from == "updated_at" == Policy().age_from
+
+
+def test_age_from_must_name_a_timestamp():
+    with pytest.raises(ValueError, match="^age_from: 'deleted_at' is not one of updated_at, created_at"):
+        Policy(older_than="1d", age_from="deleted_at")
+
+
 def test_older_than_beyond_year_one_selects_nothing():
     assert plan(VERSIONS, Policy(older_than=timedelta(days=999_999)), NOW) == []
 

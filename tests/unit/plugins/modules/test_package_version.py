@@ -416,6 +416,20 @@ def test_older_than_uses_updated_at(gh: FakeGitHub) -> None:
     assert outcomes(result) == {2: "deleted"}
 
 
+def test_age_from_created_at_deletes_an_old_image_that_was_re_tagged(gh: FakeGitHub) -> None:
+    pkg = gh.package("container", "app")
+    pkg.add(1, "old", 90, ["pr-1"], updated_days=1)  # pushed 90 days ago, re-tagged yesterday
+    pkg.add(2, "new", 1, ["v2"])
+    args = {"package_type": "container", "name": "app", "older_than": "30d", "manifest_graph": False}
+    assert outcomes(run(args, check_mode=True).result) == {}
+    assert outcomes(run({**args, "age_from": "created_at"}).result) == {1: "deleted"}
+
+
+def test_age_from_must_be_a_timestamp_field(gh: FakeGitHub) -> None:
+    out = run({"package_type": "npm", "name": "web-client", "older_than": "1d", "age_from": "deleted_at"})
+    assert out.failed and "age_from" in out.result["msg"] and gh.calls() == []
+
+
 def test_max_versions_acts_on_the_oldest_and_skips_the_rest(gh: FakeGitHub) -> None:
     npm_package(gh)
     result = run({"package_type": "npm", "name": "web-client", "versions": ["*"], "exclude": ["1.0.0"], "keep_latest": 1,
