@@ -17,7 +17,7 @@ description:
   - A package that fails (a missing permission, an error from GitHub) is reported with RV(packages[].failed) and
     RV(packages[].msg) and does not stop the others; the task fails at the end, naming every failed package, with all results.
   - Tag selectors (O(policy.tags), O(policy.untagged)) never select versions of a package type without tags (V(npm), V(maven),
-    V(rubygems), V(nuget)): such a package is skipped, with a warning and RV(packages[].skipped), and nothing of it is deleted,
+    V(rubygems), V(nuget)) - such a package is skipped, with a warning and RV(packages[].skipped), and nothing of it is deleted,
     so that a policy meant for container images cannot prune every npm package. M(ghpkgs.registry.package_version) refuses them.
   - A version GitHub refuses to delete (its 5,000-download rule) is reported as V(skipped) with GitHub's message, as
     M(ghpkgs.registry.package_version) does, and also makes its package fail, so that the run does not look clean;
@@ -82,10 +82,6 @@ options:
         description: Selector, see O(ghpkgs.registry.package_version#module:older_than).
         type: str
       age_from:
-        description: What O(policy.older_than) measures, see O(ghpkgs.registry.package_version#module:age_from); V(updated_at) when omitted.
-        type: str
-        choices: [updated_at, created_at]
-      age_from:
         description: What O(packages[].older_than) measures, see O(ghpkgs.registry.package_version#module:age_from).
         type: str
         choices: [updated_at, created_at]
@@ -130,6 +126,10 @@ options:
       older_than:
         description: Selector, see O(ghpkgs.registry.package_version#module:older_than).
         type: str
+      age_from:
+        description: What O(policy.older_than) measures, see O(ghpkgs.registry.package_version#module:age_from); V(updated_at) when omitted.
+        type: str
+        choices: [updated_at, created_at]
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool

@@ -409,8 +409,9 @@ INTEGRATION = "Resource not accessible by integration"
 
 
 @pytest.mark.parametrize(("method", "path", "call", "grant"), [
-    ("GET", "/orgs/acme/packages?package_type=npm&per_page=100", lambda c: list(c.list_packages(ORG, "npm")), "cannot list an owner's packages (GitHub asks for "
-     "packages=read): name the packages instead (exact names in name, packages or org_cleanup_include)"),
+    ("GET", "/orgs/acme/packages?package_type=npm&per_page=100", lambda c: list(c.list_packages(ORG, "npm")),
+     "cannot list an owner's packages (GitHub asks for packages=read): name the packages instead (exact names in name, packages or "
+     "org_cleanup_include)"),
     ("GET", "/user", lambda c: c.get_authenticated_user(), "which is no user account: give owner and owner_type"),
     ("GET", PKG, lambda c: c.get_package(ORG, "container", "app"), "Manage Actions access, add the workflow's repository, and give "
      "the workflow permissions: packages: read"),
