@@ -249,8 +249,8 @@ class PackageVersions:
         try:
             listed = [Version.from_api(item, self.package_type) for item in listing]
         except NotFound as error:
+            self.check_owner()
             if self.absent:
-                self.check_owner()
                 result = self.result([], [], package_found=False)
                 self.module.warn(result["msg"])
                 return result

@@ -616,10 +616,11 @@ def test_one_listing_page_per_100_versions_plus_one_request_per_change(gh: FakeG
     assert gh.manifest_reads() == [] and result["manifests_read"] == 0
 
 
-def test_a_misspelt_owner_with_owner_type_fails_naming_the_owner_and_the_type(gh: FakeGitHub) -> None:
+@pytest.mark.parametrize("state", ["absent", "present"])
+def test_a_misspelt_owner_with_owner_type_fails_naming_the_owner_and_the_type(gh: FakeGitHub, state: str) -> None:
     gh.mock.get(f"{API}/orgs/octo-orq/packages/npm/web-client/versions", status=404, json={"message": "Not Found"})
     gh.mock.get(f"{API}/users/octo-orq", status=404, json={"message": "Not Found"})
-    out = run({"owner": "octo-orq", "owner_type": "org", "package_type": "npm", "name": "web-client", "versions": ["*"]})
+    out = run({"owner": "octo-orq", "owner_type": "org", "package_type": "npm", "name": "web-client", "versions": ["*"], "state": state})
     assert out.failed and out.result["status"] == 404
     assert out.result["msg"].startswith("owner: no organization 'octo-orq' on https://api.github.com (owner_type org; "
                                         "GET /users/octo-orq answered 404); check the spelling and owner_type")
