@@ -12,7 +12,11 @@ class ModuleDocFragment:
 options:
   token:
     description:
-      - A GitHub personal access token (classic). Fine-grained tokens and GitHub App tokens do not work with the Packages API.
+      - A GitHub personal access token (classic), or in GitHub Actions the workflow's C(GITHUB_TOKEN). Fine-grained personal access
+        tokens do not work with the Packages API.
+      - A C(GITHUB_TOKEN) can read, delete and restore the packages whose settings (C(Manage Actions access)) give the workflow's
+        repository the Admin role, when the workflow has C(permissions) C(packages) C(write); it cannot list an owner's packages,
+        so name the packages (exact names). It sends no scopes, so a refusal names what to grant instead.
       - Reading needs the C(read:packages) scope; deleting also needs C(delete:packages); restoring also needs C(write:packages).
       - Registries that only support repository-scoped permissions also need C(repo) (C(maven) on github.com; C(npm), C(rubygems),
         C(nuget), C(docker) and C(maven) on GitHub Enterprise Server).

@@ -75,6 +75,8 @@ _SECONDARY_DEFAULT_WAIT = 60.0
 _POINTS = {"GET": 1}
 _MUTATION_POINTS = 5
 _QUERY_TOKEN = re.compile(r"([?&]token=)[^&#\s'\"]*")
+# GitHub's 403 for a GitHub App installation token, such as a workflow's GITHUB_TOKEN, that lacks a permission or access.
+_INTEGRATION_REFUSED = "resource not accessible by integration"
 
 
 def required_scopes(operation: str, package_type: t.Optional[str], ghes: bool) -> t.List[str]:
@@ -724,9 +726,14 @@ class GitHubPackagesClient:
                 return MissingScopes(message, missing_scopes=missing, hint=hint, **common)
         if status == 404:
             hint = "it does not exist, or it is private and the token cannot see it, or the token lacks a scope (see missing_scopes)"
+            if "X-OAuth-Scopes" not in headers:  # no classic PAT: scopes are not the cause
+                hint = ("it does not exist, or it is private and the token cannot see it (a workflow's GITHUB_TOKEN sees only "
+                        "packages whose Manage Actions access names its repository)")
             if method == "DELETE" and retries:
                 hint = "already gone: an earlier attempt of this DELETE may have succeeded"
             return NotFound(message, hint=hint, **common)
+        if status == 403 and _INTEGRATION_REFUSED in message.lower():
+            return Forbidden(message, hint=_integration_hint(method, display, headers.get("X-Accepted-GitHub-Permissions")), **common)
         if status == 403:
             return Forbidden(message, hint="the token's user may not be an admin of this package or organization", **common)
         if status == 409:
@@ -762,6 +769,33 @@ _MANIFEST_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 # One component of a repository name, as the OCI distribution spec allows it.
 _REPOSITORY_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _CHALLENGE_PARAM = re.compile(r'(\w+)\s*=\s*(?:"([^"]*)"|([^\s,]+))')
+
+
+def _integration_hint(method: str, display: str, accepted: t.Optional[str]) -> str:
+    """What to grant when GitHub refuses an installation token (a workflow's GITHUB_TOKEN), by the kind of request."""
+    path = display.split("?", 1)[0]
+    wants = " (GitHub asks for %s)" % accepted if accepted else ""
+    if path.endswith("/packages") or path.endswith("/docker/conflicts"):
+        return ("the token is a GitHub App installation token, such as a workflow's GITHUB_TOKEN, which cannot list an owner's "
+                "packages%s: name the packages instead (exact names in name, packages or org_cleanup_include), or use a personal "
+                "access token (classic)" % wants)
+    if path == "/user" or path.startswith("/user/"):
+        return ("the token is a GitHub App installation token, such as a workflow's GITHUB_TOKEN, which is no user account: "
+                "give owner and owner_type")
+    if method == "GET":
+        return ("the token is a GitHub App installation token, such as a workflow's GITHUB_TOKEN%s: in the package's settings, "
+                "Manage Actions access, add the workflow's repository, and give the workflow permissions: packages: read" % wants)
+    return ("the token is a GitHub App installation token, such as a workflow's GITHUB_TOKEN%s: in the package's settings, "
+            "Manage Actions access, give the workflow's repository the Admin role, and give the workflow permissions: packages: write"
+            % wants)
+
+
+def unknown_owner_message(owner: t.Optional[str], owner_type: str, api_url: str, error: GitHubAPIError) -> str:
+    """The failure for an owner that GitHub answered 404 for: names the owner, the owner type tried and the likely causes."""
+    kind = {"org": "organization", "user": "user"}.get(owner_type, "user or organization")
+    return ("owner: no %s %r on %s (owner_type %s; %s %s answered %s); check the spelling and owner_type, and that the token's "
+            "user can see it (a private, internal or SSO-protected owner answers 404 to a token that cannot)"
+            % (kind, owner, api_url, owner_type, error.method, error.path, error.status))
 
 
 def repository_name(owner_login: str, package_name: str) -> str:

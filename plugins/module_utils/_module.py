@@ -23,8 +23,9 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
     GitHubPackagesClient,
     Owner,
     is_loopback,
+    unknown_owner_message,
 )
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError, NotFound
 
 COLLECTION_VERSION = "0.1.0"
 DEFAULT_API_URL = "https://api.github.com"
@@ -206,8 +207,18 @@ class GitHubPackagesModule:
     def owner(self) -> Owner:
         """The owner named by the owner/owner_type options (one GET /users/{owner} when owner_type is auto)."""
         if self._owner is None:
-            self._owner = self.client.resolve_owner(self.params["owner"], self.params["owner_type"])
+            try:
+                self._owner = self.client.resolve_owner(self.params["owner"], self.params["owner_type"])
+            except NotFound as error:
+                self.fail_unknown_owner(error)
         return self._owner
+
+    def fail_unknown_owner(self, error: NotFound, **result: t.Any) -> t.NoReturn:
+        """Fail for an owner GitHub answered 404 for, naming it, the owner type tried and the likely causes."""
+        p = self.params
+        details = {**error.to_dict(), **result}
+        details["msg"] = unknown_owner_message(p["owner"], p["owner_type"], p["api_url"], error)
+        self.module.fail_json(**details)
 
     def warn(self, message: str) -> None:
         self.module.warn(message)

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
 TAGGED_PACKAGE_TYPES = ("container", "docker")
+AGE_FROM = ("updated_at", "created_at")
 
 ACT = "act"
 KEEP = "keep"
@@ -360,12 +361,16 @@ class Policy:
     Selectors (None = not given; all given selectors must hold):
       version_ids  list of ints; the version's id is in the list.
       versions     list of fnmatchcase globs; the name (a container's is its digest sha256:...) matches one.
-      tags         list of globs; one of the version's tags matches one (types without tags never match).
+      tags         list of globs; every one of the version's tags matches one (tag space: a version that also carries a
+                   tag the globs do not match is not selected, see plan); an untagged version never matches.
       untagged     True: only versions without tags; False: only versions with at least one tag.
-      older_than   timedelta, or a duration for parse_duration; updated_at strictly before now - older_than.
+      older_than   timedelta, or a duration for parse_duration; the age_from timestamp strictly before now - older_than.
       prerelease   True: only pre-releases; False: only non-pre-releases (see is_prerelease_version).
     A given but empty list (version_ids, versions, tags) is a selector that matches nothing, so a
     templated list that turns out empty never widens what is selected.
+
+    age_from is the timestamp older_than measures: "updated_at" (the default; ghcr.io moves it when a tag is added or
+    moved) or "created_at" (when the version was pushed); None means the default.
 
     Protections:
       exclude       list of globs matched against the name and every tag; a match is kept.
@@ -385,6 +390,7 @@ class Policy:
     exclude: tuple[str, ...] = ()
     keep_latest: int = 0
     max_versions: int | None = None
+    age_from: str | None = "updated_at"
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -412,6 +418,10 @@ class Policy:
             put("older_than", parse_duration(self.older_than, "older_than"))
         if self.older_than is not None and self.older_than < timedelta(0):
             raise ValueError(f"older_than: must not be negative, got {self.older_than}")
+        if self.age_from is None:
+            put("age_from", "updated_at")
+        if self.age_from not in AGE_FROM:
+            raise ValueError(f"age_from: {self.age_from!r} is not one of {', '.join(AGE_FROM)}")
         put("keep_latest", _optional_int(self.keep_latest, "keep_latest", 0) or 0)
         put("max_versions", _optional_int(self.max_versions, "max_versions", 1))
 
@@ -430,13 +440,23 @@ def has_selector(policy: Policy) -> bool:
     )
 
 
-def selector(policy: Policy, now: datetime) -> Callable[[Version], bool]:
-    """A predicate telling whether a version satisfies every selector of policy at time now."""
+def tag_selectors(policy: Policy) -> list[str]:
+    """The selectors given that read tags (tags, untagged): package types without tags cannot honour them."""
+    return [name for name in ("tags", "untagged") if getattr(policy, name) is not None]
+
+
+def selector(policy: Policy, now: datetime, any_tag: bool = False) -> Callable[[Version], bool]:
+    """A predicate telling whether a version satisfies every selector of policy at time now.
+
+    tags needs every tag of the version to match (any_tag=False), or at least one (any_tag=True: what plan uses to find
+    the versions that another tag keeps, and what a restore by tag means).
+    """
     ids = None if policy.version_ids is None else frozenset(policy.version_ids)
     name_matches = None if policy.versions is None else _glob_matcher(policy.versions)
     tag_matches = None if policy.tags is None else _glob_matcher(policy.tags)
     untagged = policy.untagged
     prerelease = policy.prerelease
+    created = policy.age_from == "created_at"
     cutoff = None
     if policy.older_than is not None:
         try:
@@ -450,15 +470,25 @@ def selector(policy: Policy, now: datetime) -> Callable[[Version], bool]:
             return False
         if name_matches is not None and not name_matches(version.name):
             return False
-        if tag_matches is not None and not any(map(tag_matches, version.tags)):
+        if tag_matches is not None and not (any if any_tag else _all_tags)(map(tag_matches, version.tags)):
             return False
         if untagged is not None and untagged == bool(version.tags):
             return False
-        if cutoff is not None and not version.updated_at < cutoff:
+        if cutoff is not None and not (version.created_at if created else version.updated_at) < cutoff:
             return False
         return prerelease is None or is_prerelease_version(version) == prerelease
 
     return selects
+
+
+def _all_tags(matches: Iterable[Any]) -> bool:
+    """all(), except that a version without tags has no tag that tags selects."""
+    found = False
+    for match in matches:
+        if not match:
+            return False
+        found = True
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,6 +532,10 @@ def plan(
        oldest max_versions.
     5. act, reason None.
 
+    With policy.tags, a version that satisfies every other selector and has some tags that tags matches and some that
+    it does not is not selected, but it is listed too: keep, "tag '<tag>' is not selected by tags (...)", naming its
+    first such tag, so that a release that was also a PR build says why it stays. It does not count for keep_latest.
+
     protected is how callers add keep decisions (multi-arch graphs, GitHub's last-version rule).
     Pass them here rather than editing the result, so max_versions counts only versions really
     acted on: plan once, work out what must be protected, then plan again with protected.
@@ -521,6 +555,7 @@ def plan(
         if seen is not version and seen != version:
             raise ValueError(f"package version {version.id}: the listing holds two different versions with this id; it changed while being read, run again")
     selected = sorted((v for v in by_id.values() if selects(v)), key=lambda v: (v.created_at, v.id))
+    kept_by_tag = _kept_by_tag(by_id.values(), policy, now, selects)
     del by_id  # a listing may hold 100,000 versions: free the index before the decisions are made
 
     newest = frozenset(v.id for v in selected[max(0, len(selected) - policy.keep_latest):]) if policy.keep_latest else frozenset()
@@ -546,4 +581,28 @@ def plan(
         else:
             decisions.append(Decision(version, ACT))
             acted += 1
+    if kept_by_tag:
+        decisions = sorted(decisions + kept_by_tag, key=lambda d: (d.version.created_at, d.version.id))
+    return decisions
+
+
+def _kept_by_tag(versions: Iterable[Version], policy: Policy, now: datetime, selects: Callable[[Version], bool]) -> list[Decision]:
+    """The keep decisions of the versions that policy.tags does not select only because of another of their tags.
+
+    The reason names the first tag that tags does not match, unless exclude also protects the version: the user's own
+    exclusion is the clearer reason then.
+    """
+    if policy.tags is None:
+        return []
+    some_tag = selector(policy, now, any_tag=True)
+    matches = _glob_matcher(policy.tags)
+    wanted = ", ".join(policy.tags)
+    decisions = []
+    for version in versions:
+        if some_tag(version) and not selects(version):
+            reason = next((f"excluded by pattern '{glob}'" for glob in policy.exclude
+                           if fnmatch.fnmatchcase(version.name, glob) or any(fnmatch.fnmatchcase(tag, glob) for tag in version.tags)),
+                          f"tag '{next(tag for tag in version.tags if not matches(tag))}' is not selected by tags ({wanted}); "
+                          "a version is only selected when every one of its tags is")
+            decisions.append(Decision(version, KEEP, reason))
     return decisions

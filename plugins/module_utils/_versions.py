@@ -20,7 +20,13 @@ import typing as t
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner, RegistryClient, repository_name
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
+    GitHubPackagesClient,
+    Owner,
+    RegistryClient,
+    repository_name,
+    unknown_owner_message,
+)
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound
 from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
     ImageGraph,
@@ -34,11 +40,13 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import (
     ACT,
     KEEP,
+    TAGGED_PACKAGE_TYPES,
     Decision,
     Policy,
     Version,
     has_selector,
     plan,
+    tag_selectors,
 )
 
 # The selectors and protections of package_version, as argument spec entries without defaults.
@@ -48,6 +56,7 @@ POLICY_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
     "tags": {"type": "list", "elements": "str"},
     "untagged": {"type": "bool"},
     "older_than": {"type": "str"},
+    "age_from": {"type": "str", "choices": ["updated_at", "created_at"]},
     "prerelease": {"type": "bool"},
     "orphans": {"type": "bool"},
     "exclude": {"type": "list", "elements": "str"},
@@ -97,12 +106,19 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def build_policy(params: dict[str, t.Any]) -> Policy:
-    """Validate this module's own options (before any request); ValueError names the option and the fix."""
+def build_policy(params: dict[str, t.Any], tagless_ok: bool = False) -> Policy:
+    """Validate this module's own options (before any request); ValueError names the option and the fix.
+
+    Tag selectors on a package type without tags are refused (see tagless_problem) unless tagless_ok: package_cleanup
+    skips such a package instead.
+    """
     if not params["name"] or not params["name"].strip():
         raise ValueError("name: is empty; give the package's name")
     policy = Policy.from_params(params)
     check_orphans(params)
+    problem = tagless_problem(params["package_type"], policy)
+    if problem and not tagless_ok:
+        raise ValueError(f"{problem}; remove it, or select by versions, version_ids, older_than or prerelease")
     if params["state"] == "absent" and not has_selector(policy) and params.get("orphans") is None:
         raise ValueError(
             "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than, prerelease or orphans); "
@@ -125,6 +141,15 @@ def check_orphans(params: t.Mapping[str, t.Any]) -> None:
         raise ValueError("orphans: selects versions to delete; remove it for state=present")
     if not params.get("manifest_graph", True):
         raise ValueError("orphans: are found in the image graph; set manifest_graph: true, or remove orphans")
+
+
+def tagless_problem(package_type: str, policy: Policy) -> t.Optional[str]:
+    """Why policy's tag selectors cannot apply to package_type (its versions have no tags), or None when they can."""
+    used = tag_selectors(policy)
+    if not used or package_type in TAGGED_PACKAGE_TYPES:
+        return None
+    return (f"{' and '.join(used)}: {package_type} package versions have no tags (only container and docker versions do), "
+            f"so {'this selector' if len(used) == 1 else 'these selectors'} cannot tell versions apart")
 
 
 def registry_url(params: t.Mapping[str, t.Any]) -> t.Optional[str]:
@@ -281,8 +306,11 @@ class PackageVersions:
         try:
             listed = [Version.from_api(item, self.package_type) for item in listing]
         except NotFound as error:
+            self.check_owner()
             if self.absent:
-                return self.result([], [], package_found=False)
+                result = self.result([], [], package_found=False)
+                self.module.warn(result["msg"])
+                return result
             details = {k: v for k, v in error.to_dict().items() if k != "msg"}
             self.module.fail(f"{error}; if the whole package was deleted, restore it first with ghpkgs.registry.package_restore", **details)
         now = self.now()
@@ -319,6 +347,21 @@ class PackageVersions:
         if self.error is not None:
             self.module.fail_from_error(self.error, **result)
         return result
+
+    def check_owner(self) -> None:
+        """After a 404 for the package with owner_type given: fail when the owner is missing or is of the other type."""
+        owner = self.module.owner
+        if owner.login is None or self.params["owner_type"] == "auto":
+            return  # the token's own account, or an owner already looked up
+        try:
+            found = self.module.client.get_user(owner.login)
+        except NotFound as error:
+            details = {k: v for k, v in error.to_dict().items() if k != "msg"}
+            self.module.fail(unknown_owner_message(owner.login, owner.kind, self.params["api_url"], error), **details)
+        actual = "org" if found.get("type") == "Organization" else "user"
+        if actual != owner.kind:
+            kinds = {"org": "an organization", "user": "a user"}
+            self.module.fail(f"owner_type: {owner.login!r} is {kinds[actual]}, not {kinds[owner.kind]}; set owner_type: {actual}, or auto")
 
     def plan_deletions(self, listed: list[Version], now: datetime, allow_package_delete: bool) -> tuple[list[Decision], bool]:
         """The deletion plan: the retention rules, then GitHub's last-version rules and (containers) the image graph, until
@@ -585,7 +628,11 @@ class PackageVersions:
 
     def summary(self, counts: dict[str, int], package_found: bool) -> str:
         if not package_found:
-            return f"package {self.name} ({self.package_type}) not found; nothing to delete"
+            owner = self.module.owner
+            whose = f"the {owner.kind} {owner.login}" if owner.login else "the token's own account"
+            return (f"package {self.name} ({self.package_type}) not found for {whose}, so nothing was deleted: it does not exist, or the "
+                    "token's user cannot see it (a private package needs read access; a workflow's GITHUB_TOKEN sees only the packages "
+                    "that grant its repository access); check the name and package_type")
         verb = "deleted" if self.absent else "restored"
         if self.module.check_mode:
             verb = "would delete" if self.absent else "would restore"

@@ -16,6 +16,9 @@ description:
     cleans up hundreds of packages without the overhead of one task per package.
   - A package that fails (a missing permission, an error from GitHub) is reported with RV(packages[].failed) and
     RV(packages[].msg) and does not stop the others; the task fails at the end, naming every failed package, with all results.
+  - Tag selectors (O(policy.tags), O(policy.untagged)) never select versions of a package type without tags (V(npm), V(maven),
+    V(rubygems), V(nuget)) - such a package is skipped, with a warning and RV(packages[].skipped), and nothing of it is deleted,
+    so that a policy meant for container images cannot prune every npm package. M(ghpkgs.registry.package_version) refuses them.
   - A version GitHub refuses to delete (its 5,000-download rule) is reported as V(skipped) with GitHub's message, as
     M(ghpkgs.registry.package_version) does, and also makes its package fail, so that the run does not look clean;
     the package's other versions are still deleted. Add such versions to O(policy.exclude) to silence it.
@@ -78,6 +81,10 @@ options:
       older_than:
         description: Selector, see O(ghpkgs.registry.package_version#module:older_than).
         type: str
+      age_from:
+        description: What O(packages[].older_than) measures, see O(ghpkgs.registry.package_version#module:age_from).
+        type: str
+        choices: [updated_at, created_at]
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
@@ -122,6 +129,10 @@ options:
       older_than:
         description: Selector, see O(ghpkgs.registry.package_version#module:older_than).
         type: str
+      age_from:
+        description: What O(policy.older_than) measures, see O(ghpkgs.registry.package_version#module:age_from); V(updated_at) when omitted.
+        type: str
+        choices: [updated_at, created_at]
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
@@ -262,6 +273,13 @@ packages:
       type: bool
       returned: always
       sample: false
+    skipped:
+      description:
+        - Whether this package was skipped without any request, because its selectors include O(policy.tags) or
+          O(policy.untagged) and its type (V(npm), V(maven), V(rubygems), V(nuget)) has no tags; RV(packages[].msg) says so.
+      type: bool
+      returned: always
+      sample: false
     msg:
       description: A one-line summary for the package, or the error that stopped it.
       type: str
@@ -325,7 +343,7 @@ counts:
   description: The version outcomes added up over all packages, plus the number of packages and of failed packages.
   returned: always
   type: dict
-  sample: {packages: 2, failed_packages: 0, matched: 9, deleted: 6, restored: 0, kept: 3, skipped: 0, already_absent: 0,
+  sample: {packages: 2, failed_packages: 0, skipped_packages: 0, matched: 9, deleted: 6, restored: 0, kept: 3, skipped: 0, already_absent: 0,
            would_delete: 0, would_restore: 0}
 bytes_freed:
   description: RV(packages[].bytes_freed) added up over the packages that have it; V(null) when none has. Approximate, see
@@ -411,6 +429,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (
     PackageVersions,
     build_policy,
     registry_url,
+    tagless_problem,
     utcnow,
 )
 
@@ -522,9 +541,12 @@ def validate(module_params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
             raise ValueError(f"packages[{index}].id: {entry['id']} is not a package id; give a positive id, or leave it out")
         params = package_params(module_params, entry)
         try:
-            build_policy(params)
+            problem = tagless_problem(params["package_type"], build_policy(params, tagless_ok=True))
         except ValueError as error:
             raise ValueError(f"packages[{index}] ({key[0]} {key[1]}): {error}") from None
+        params["skip_reason"] = problem and (
+            f"skipped, nothing deleted: {problem}; give {key[0]} packages selectors of their own without tags and untagged "
+            "(for example untagged: null and older_than), or leave them out of packages")
         result.append(params)
     return result
 
@@ -591,6 +613,9 @@ class Cleanup:
         return self.result(results, owner)
 
     def one(self, params: dict[str, t.Any], owner: Owner, pool: ThreadPoolExecutor) -> dict[str, t.Any]:
+        if params["skip_reason"]:
+            self.warn(params, params["skip_reason"])
+            return {**empty_result(params, owner), "failed": False, "skipped": True, "msg": params["skip_reason"], "refused_version_ids": []}
         context = PackageContext(self, params)
         run = PackageVersions(context, now=utcnow, executor=pool)
         try:
@@ -601,6 +626,7 @@ class Cleanup:
             result = {**empty_result(params, owner), **error.to_dict(), "failed": True, "msg": str(error)}
         else:
             result["failed"] = False
+        result["skipped"] = False
         refused = sorted(i for ids in run.refusals.values() for i in ids)
         if refused and not result["failed"]:
             # package_version only warns; in a batch the package fails so that the run ends failed, naming it.
@@ -612,10 +638,11 @@ class Cleanup:
         return result
 
     def result(self, results: list[dict[str, t.Any]], owner: Owner) -> dict[str, t.Any]:
-        counts = dict.fromkeys(("packages", "failed_packages", "matched") + OUTCOMES, 0)
+        counts = dict.fromkeys(("packages", "failed_packages", "skipped_packages", "matched") + OUTCOMES, 0)
         counts["packages"] = len(results)
         for result in results:
             counts["failed_packages"] += result["failed"]
+            counts["skipped_packages"] += result["skipped"]
             for key in ("matched",) + OUTCOMES:
                 counts[key] += result["counts"][key]
         failed = [{"package_type": r["package_type"], "name": r["name"], "msg": r["msg"]} for r in results if r["failed"]]
@@ -631,6 +658,8 @@ class Cleanup:
         verb = "would delete" if dry_run else "deleted"
         deleted = counts["would_delete" if dry_run else "deleted"]
         msg = f"{verb} {deleted} versions of {len(results)} packages ({whole} whole packages); {len(failed)} packages failed"
+        if counts["skipped_packages"]:
+            msg += f"; {counts['skipped_packages']} packages skipped (tag selectors on a type without tags)"
         if failed:
             msg += ": " + "; ".join(f"{f['package_type']} {f['name']}: {f['msg']}" for f in failed)
         return {

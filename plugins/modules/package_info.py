@@ -43,7 +43,7 @@ options:
       - When all entries are exact names, each is fetched directly (one request per name and type) instead of listing.
       - An exact name must exist under at least one of the requested types (with the requested O(visibility), if any);
         otherwise the task fails naming it. It is not an error for it to be missing under the other requested types.
-      - A glob that matches nothing is not an error.
+      - A glob that matches nothing is not an error, but gives a warning and a line in RV(diagnostics).
     type: list
     elements: str
   visibility:
@@ -314,6 +314,16 @@ packages:
               tags: [sha256-0b1c2d3e4f5a6b7c8d9e0f1a3c8e1a2b7d9f0e4c5a6b8d1e2f3a4b5c6d7e8f9a.sig]
               kind: signature
               reason: "orphan: cosign tag sha256-0b1c....sig of sha256:0b1c..., which is no longer in the package"
+diagnostics:
+  description:
+    - Why the result may hold less than expected, one sentence each with the cause and the fix, also given as warnings -
+      no package of the requested types visible to the token at all, or a glob of O(name) that matched none of the packages
+      listed. Empty when the listings and every glob found something, or when O(name) holds only exact names (a missing exact
+      name fails the task).
+  returned: always
+  type: list
+  elements: str
+  sample: ["name: the glob 'app-*' matched none of the 12 npm packages listed for the org acme; check the glob (case-sensitive, whole names)"]
 docker_conflicts:
   description:
     - The packages that conflict in GitHub's Docker to container registry migration, sorted by name, then package type,
@@ -474,23 +484,12 @@ class Inventory:
         self.client = module.client
         self.query = query
         self.skipped: dict[str, MissingScopes] = {}
+        self.listed = 0  # packages the listings returned, before the name filter
+        self.matched_globs: set[str] = set()
+        self.diagnostics: list[str] = []
 
     def owner(self) -> Owner:
-        try:
-            return self.module.owner
-        except NotFound as error:
-            self._fail_unknown_owner(error)
-
-    def _fail_unknown_owner(self, error: NotFound) -> t.NoReturn:
-        params = self.module.params
-        details = error.to_dict()
-        details.pop("msg")
-        kind = {"org": "organization", "user": "user"}.get(params["owner_type"], "user or organization")
-        self.module.fail(
-            "owner: no %s %r on %s (%s %s answered %s); check the spelling and owner_type, and that the token can see it"
-            % (kind, params["owner"], params["api_url"], error.method, error.path, error.status),
-            **details
-        )
+        return self.module.owner
 
     def packages(self, owner: Owner) -> list[dict[str, t.Any]]:
         query = self.query
@@ -510,17 +509,44 @@ class Inventory:
             self.module.warn("package_type %s skipped: the token lacks scopes %s for it; add them, or set package_type to silence this"
                              % (package_type, ", ".join(error.missing_scopes)))
         self._check_exact_names_found(found)
+        if not (query.exact and not query.globs):
+            self._diagnose_listing(found)
         found.sort(key=_package_key)
         return found
 
+    def _diagnose_listing(self, found: list[dict[str, t.Any]]) -> None:
+        """Warn (and keep in diagnostics) when the listings showed nothing, or a glob matched nothing: never a silent empty result."""
+        params = self.module.params
+        whose = "the %s %s" % (self.module.owner.kind, params["owner"]) if params["owner"] else "the token's own account"
+        types = " or ".join(t for t in self.query.types if t not in self.skipped)
+        visibility = " with visibility %s" % self.query.visibility if self.query.visibility else ""
+        if not self.listed:
+            self.diagnostics.append(
+                "no %s packages%s are visible to the token for %s: the owner has none, or the token's user cannot see them "
+                "(private packages need read access to each package, and a workflow's GITHUB_TOKEN cannot list packages at all); "
+                "check owner and package_type, use a token whose user can read the packages, or name the packages" % (types, visibility, whose))
+        else:
+            for glob in self.query.globs:
+                if glob not in self.matched_globs:
+                    self.diagnostics.append("name: the glob %r matched none of the %d %s packages%s listed for %s; check the glob "
+                                            "(case-sensitive, whole names)" % (glob, self.listed, types, visibility, whose))
+        for message in self.diagnostics:
+            self.module.warn(message)
+
     def _list(self, owner: Owner, package_type: str) -> list[dict[str, t.Any]]:
         try:
-            return [package_info(item) for item in self.client.list_packages(owner, package_type, self.query.visibility)
-                    if self.query.matches(item.get("name") or "")]
+            found = []
+            for item in self.client.list_packages(owner, package_type, self.query.visibility):
+                self.listed += 1
+                name = item.get("name") or ""
+                self.matched_globs.update(glob for glob in self.query.globs if fnmatch.fnmatchcase(name, glob))
+                if self.query.matches(name):
+                    found.append(package_info(item))
+            return found
         except NotFound as error:
             if self.module.params["owner"] is None:
                 raise
-            self._fail_unknown_owner(error)
+            self.module.fail_unknown_owner(error)
 
     def _get_exact(self, owner: Owner, package_type: str) -> list[dict[str, t.Any]]:
         result = []
@@ -634,7 +660,7 @@ def inventory_result(module: GitHubPackagesModule, query: Query, registry: t.Opt
                 package["versions"] = versions
     if registry is not None:
         add_health(module, registry, inventory, owner, packages)
-    result: dict[str, t.Any] = {"changed": False, "packages": packages}
+    result: dict[str, t.Any] = {"changed": False, "packages": packages, "diagnostics": inventory.diagnostics}
     if query.include_docker_conflicts:
         result["docker_conflicts"] = inventory.docker_conflicts(owner)
     return result

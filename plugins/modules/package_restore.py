@@ -78,6 +78,8 @@ options:
   tags:
     description:
       - Deleted versions with a tag matching one of these tags or shell-style globs (C(container) and C(docker) only).
+      - One matching tag is enough (restoring never loses data), unlike O(ghpkgs.registry.package_version#module:tags), which
+        deletes a version only when all its tags match.
     type: list
     elements: str
   deleted_after:
@@ -343,7 +345,7 @@ def targets_from_params(params: t.Mapping[str, t.Any], now: datetime) -> t.List[
         if version_id < 1:
             raise ValueError("version_ids: %d is not a version id (a positive integer)" % version_id)
     policy = Policy(version_ids=params["version_ids"], versions=params["versions"], tags=params["tags"])
-    identity = selector(policy, now)
+    identity = selector(policy, now, any_tag=True)
     since = None if params["deleted_after"] is None else parse_since(params["deleted_after"], now, "deleted_after")
 
     def selects(version: Version) -> bool:

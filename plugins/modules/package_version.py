@@ -70,21 +70,36 @@ options:
     elements: str
   tags:
     description:
-      - Selector. Only the versions with at least one tag matching one of these globs.
-      - Only V(container) and V(docker) versions have tags; for other types this selects nothing.
+      - Selector. Only the versions whose tags all match these globs (a version is selected only when every one of its tags is
+        selected). A version tagged both V(pr-12) and V(v1.0) is not selected by V(["pr-*"]); it is listed in RV(versions) as
+        V(kept), with the tag that kept it in RV(versions[].reason). Untagged versions are not selected.
+      - Only V(container) and V(docker) versions have tags; for other package types the task fails before any request.
     type: list
     elements: str
   untagged:
     description:
       - Selector. V(true) selects only versions without tags; V(false) only versions with at least one tag.
+      - Only for V(container) and V(docker); for other package types (whose versions never have tags) the task fails before
+        any request.
       - On V(container) packages the platform images, attestations and signatures of kept images are untagged too; the image graph
         (O(manifest_graph)) keeps them.
     type: bool
   older_than:
     description:
-      - Selector. Only versions whose C(updated_at) is older than this.
+      - Selector. Only versions whose C(updated_at) (or C(created_at), see O(age_from)) is older than this.
       - A number of days (V(7), V(1.5)) or a number followed by V(s), V(m), V(h), V(d) or V(w) (V(90m), V(36h), V(30d), V(2w)).
     type: str
+  age_from:
+    description:
+      - Which timestamp O(older_than) measures.
+      - V(updated_at), the default, is when the version last changed. On C(ghcr.io) adding or moving a tag updates it, so an
+        old image that was re-tagged (for example given V(latest) again) counts as new and is kept.
+      - V(created_at) is when the version was pushed; re-tagging does not change it, so old images go by their real age even
+        when re-tagged. Protect the tags you want to keep with O(exclude).
+      - Only used with O(older_than).
+    type: str
+    choices: [updated_at, created_at]
+    default: updated_at
   prerelease:
     description:
       - Selector. V(true) selects only pre-releases, V(false) only the others, by the rule of the package's own ecosystem.
@@ -304,8 +319,9 @@ package_found:
   sample: true
 versions:
   description:
-    - Every version that satisfies the selectors, and every version deleted with an image (see O(manifest_graph)), oldest first
-      (by C(created_at), then id), with what happened to it.
+    - Every version that satisfies the selectors, every version deleted with an image (see O(manifest_graph)), and every version
+      that O(tags) did not select only because of another of its tags (kept), oldest first (by C(created_at), then id), with what
+      happened to it.
   returned: always
   type: list
   elements: dict
@@ -364,7 +380,7 @@ counts:
   type: dict
   contains:
     matched:
-      description: Versions in RV(versions) - those that satisfy the selectors, and those deleted with an image.
+      description: Versions in RV(versions) - those that satisfy the selectors, those deleted with an image, and those O(tags) kept.
       type: int
     deleted:
       description: Versions deleted by this run (including those deleted with the package).
@@ -469,6 +485,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "tags": {"type": "list", "elements": "str"},
     "untagged": {"type": "bool"},
     "older_than": {"type": "str"},
+    "age_from": {"type": "str", "choices": ["updated_at", "created_at"], "default": "updated_at"},
     "prerelease": {"type": "bool"},
     "orphans": {"type": "bool"},
     "exclude": {"type": "list", "elements": "str", "default": []},

@@ -49,6 +49,9 @@ BAD_GLOBS = [["[abc"], [""], ["   "]]
 BAD_LOGINS = ["-acme", "acme-", "ac--me", "a" * 40, "acme/evil", "..", "ácme", "acme?x=1", "acme#x", " acme", ""]
 HOSTILE_NAMES = ["team/app", "..", ".", "%2e%2e", "%2E", "a?b=c", "a#b", " web-ui", "web ui", "wéb-ui", "名前", "../../users/alice",
                  "a%2Fb", "web-ui/../single", "a\tb"]
+# Legal selectors that are wrong for the package type: versions of these types never have tags (issue 17).
+TAGLESS_TYPES = ["npm", "maven", "nuget", "rubygems"]
+TAG_SELECTORS = [("untagged", True), ("untagged", False), ("tags", ["*"]), ("tags", ["pr-*"])]
 BAD_API_URLS = ["", "api.github.com", "ftp://api.github.com", "https://user:pw@api.github.com", "https://api.github.com/?x=1",
                 "https://", "http://192.0.2.10/api/v3"]
 
@@ -161,6 +164,10 @@ def build_inputs(ansible: Any) -> list[Input]:
             add(module, name, spec, BASE[module])
             for sub, subspec in sorted((spec.get("suboptions") or {}).items()):
                 add(module, f"{name}.{sub}", subspec, BASE[module])
+    for package_type in TAGLESS_TYPES:
+        for option, value in TAG_SELECTORS:
+            args = {**BASE["package_version"], "package_type": package_type, option: value}
+            inputs.append(Input(len(inputs), "package_version", option, value, "invalid", args))
     for role, options in role_specs(ansible.collections).items():
         for name, spec in sorted(options.items()):
             add(role, name, spec, ROLE_BASE[role])

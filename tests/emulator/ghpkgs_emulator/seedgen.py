@@ -36,6 +36,11 @@ TOKENS: dict[str, dict[str, Any]] = {
     "ghp_emu_member_00000000000000000000000000": {"name": "member", "login": "bob", "scopes": FULL, "sso_authorized": ["sso-corp"]},
     "ghp_emu_outsider_000000000000000000000000": {"name": "outsider", "login": "mallory", "scopes": FULL, "sso_authorized": []},
     "ghp_emu_octocat_0000000000000000000000000": {"name": "octocat", "login": "octocat", "scopes": FULL, "sso_authorized": []},
+    # Workflow GITHUB_TOKENs of the repository acme/app (installation tokens: no scopes; see the README's assumptions).
+    "ghs_emu_actions_0000000000000000000000000": {"name": "actions", "login": "github-actions[bot]", "repository": "acme/app", "scopes": [],
+                                                  "packages": "write"},
+    "ghs_emu_actionsread_000000000000000000000": {"name": "actions_read", "login": "github-actions[bot]", "repository": "acme/app", "scopes": [],
+                                                  "packages": "read"},
 }
 USERS = [
     {"login": "octocat", "id": 583231, "name": "The Octocat"},

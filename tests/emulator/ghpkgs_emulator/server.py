@@ -32,6 +32,7 @@ MSG_SECONDARY = ("You have exceeded a secondary rate limit. Please wait a few mi
 MSG_PRIMARY = ("API rate limit exceeded for {who}. If you reach out to GitHub Support for help, "
                "please include the request ID {rid} and timestamp {ts}.")
 MSG_NO_ADMIN = "You must have admin permissions on this package to {action}."
+MSG_INTEGRATION = "Resource not accessible by integration"
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "latency_ms": 0, "fail_every_n": None, "fail_status": 502, "drop_every_n": None,
@@ -101,7 +102,7 @@ class EmulatorState:
         self.generation = 0
         self.log: list[dict[str, Any]] = []
         self.log_file = log_file
-        self.registry_tokens: dict[str, tuple[str, set[str]]] = {}
+        self.registry_tokens: dict[str, tuple[Token, dict[str, set[str]]]] = {}
 
     def next_request(self) -> tuple[int, int]:
         """The request's number, and the generation of the state it belongs to (a reset starts a new one)."""
@@ -307,14 +308,15 @@ class Handler(BaseHTTPRequestHandler):
             return error(401, "Bad credentials", headers=headers)
         if verdict.exceeded:
             with store.lock:
-                who = f"user ID {store.accounts[token.login].id}" if token else self.client_address[0]
+                account = store.accounts.get(token.login) if token else None
+                who = f"user ID {account.id}" if account else (token.login if token else self.client_address[0])
             ts = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
             return error(int(config["rate_limit_status"]), MSG_PRIMARY.format(who=who, rid=request_id, ts=ts),
                          "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api", headers)
         if token is None and not public:
             return error(401, "Requires authentication", headers=headers)
         ctx.token = token
-        if token is not None:
+        if token is not None and token.repository is None:  # installation tokens (GITHUB_TOKEN) carry no scopes
             headers["X-OAuth-Scopes"] = ", ".join(token.scopes)
             headers["X-Accepted-OAuth-Scopes"] = ""
         if free:
@@ -366,7 +368,7 @@ class Handler(BaseHTTPRequestHandler):
         with store.lock:
             package = store.package(owner, "container", name)
             readable = package is not None and can_read(store, grant[0], package)
-            if push and not (can_push(store, grant[0], owner) and (package is None or readable)):
+            if push and not (can_push(store, grant[0], owner, package) and (package is None or readable)):
                 return registry_error(403, "DENIED", f"permission_denied: write_package access to {owner}/{name} is required")
             if not push and not readable:
                 return registry_error(404, "MANIFEST_UNKNOWN" if manifests else "NAME_UNKNOWN", "manifest unknown")
@@ -380,19 +382,20 @@ class Handler(BaseHTTPRequestHandler):
         password = self._presented_token() if self.headers.get("Authorization", "").lower().startswith("basic ") else None
         with store.lock:
             token = store.tokens.get(password) if password else None
-        if token is None or "read:packages" not in effective_scopes(token.scopes):
+        if token is None or not (token.packages if token.repository else "read:packages" in effective_scopes(token.scopes)):
             return registry_error(401, "UNAUTHORIZED", "authentication required")
+        may_push = token.packages == "write" if token.repository else "write:packages" in token.scopes
         grants: dict[str, set[str]] = {}
         for value in parse_qs(query).get("scope", []):
             for scope in value.split(" "):
                 kind, _, rest = scope.partition(":")
                 repository, _, actions = rest.rpartition(":")
                 if kind == "repository" and repository:
-                    allowed = set(actions.split(",")) & ({"pull", "push"} if "write:packages" in token.scopes else {"pull"})
+                    allowed = set(actions.split(",")) & ({"pull", "push"} if may_push else {"pull"})
                     grants.setdefault(repository.lower(), set()).update(allowed)
         bearer = "emu_reg_" + secrets.token_urlsafe(24)
         with state.counter_lock:
-            state.registry_tokens[bearer] = (token.login, grants)
+            state.registry_tokens[bearer] = (token, grants)
         return Response(200, {"token": bearer, "access_token": bearer, "expires_in": 300,
                                   "issued_at": format_time(dt.datetime.now(dt.timezone.utc))})
 
@@ -479,35 +482,43 @@ class Handler(BaseHTTPRequestHandler):
             if name == ("POST", "/_emulator/packages"):
                 with store.lock:
                     package, version = store.publish(data["owner"], data["package_type"], data["name"], data["version"],
-                                                     data.get("visibility", "private"), data.get("repository"))
+                                                     data.get("visibility", "private"), data.get("repository"),
+                                                     data.get("actions_access"))
                     return Response(201, {"package_id": package.id, "id": version.id, "name": version.name})
         except (KeyError, TypeError, ValueError) as exc:
             return Response(400, {"error": f"bad control request: {exc!r}"})
         return Response(404, {"error": f"no control endpoint {self.command} {raw_path}"})
 
 
-def can_read(store: Store, login: str, package: Package) -> bool:
+def can_read(store: Store, token: Token, package: Package) -> bool:
     if package.visibility == "public":
         return True
+    if token.repository is not None:
+        return token.repository in package.actions_access
     owner = store.accounts[package.owner]
     if owner.type == "Organization":
-        return login in owner.members
-    return login == package.owner
+        return token.login in owner.members
+    return token.login == package.owner
 
 
-def can_push(store: Store, login: str, owner_login: str) -> bool:
-    """Members of an organization (and a user for their own account) can push new versions."""
+def can_push(store: Store, token: Token, owner_login: str, package: Package | None) -> bool:
+    """Members of an organization (and a user for their own account) can push new versions; a workflow token can push to
+    a package that grants its repository write or admin access."""
+    if token.repository is not None:
+        return package is not None and package.actions_access.get(token.repository) in ("write", "admin")
     owner = store.accounts.get(owner_login)
     if owner is None:
         return False
-    return login in owner.members if owner.type == "Organization" else login == owner_login
+    return token.login in owner.members if owner.type == "Organization" else token.login == owner_login
 
 
-def can_admin(store: Store, login: str, owner_login: str) -> bool:
+def can_admin(store: Store, token: Token, owner_login: str, package: Package | None) -> bool:
+    if token.repository is not None:
+        return package is not None and package.actions_access.get(token.repository) == "admin"
     owner = store.accounts[owner_login]
     if owner.type == "Organization":
-        return owner.members.get(login) == "admin"
-    return login == owner_login
+        return owner.members.get(token.login) == "admin"
+    return token.login == owner_login
 
 
 class Request:
@@ -552,6 +563,8 @@ class Request:
     # ---- routing --------------------------------------------------------------------------
     def route(self) -> Response:
         s, m = self.segments, self.method
+        if self.token is not None and self.token.repository is not None and s[:1] == ["user"]:
+            raise ApiError(403, MSG_INTEGRATION)  # an installation token is no user
         if s == ["user"] and m == "GET":
             with self.store.lock:
                 return self.ok(self.render.private_user(self.store.accounts[self.token.login]))
@@ -619,6 +632,12 @@ class Request:
         return account
 
     def _require(self, op: str, kind: str, package_type: str | None) -> None:
+        if self.token.repository is not None:
+            # A workflow's GITHUB_TOKEN: no scopes, a `packages` permission, and no listing of an owner's packages.
+            needed = "read" if kind == READ else "write"
+            if op in ("list_packages", "docker_conflicts") or self.token.packages not in ((needed, "write") if needed == "read" else ("write",)):
+                raise ApiError(403, MSG_INTEGRATION, {"X-Accepted-GitHub-Permissions": f"packages={needed}"})
+            return
         wanted = list(OP_SCOPES[kind])
         mode = "ghes" if self.prefix else "dotcom"
         if package_type in REPO_SCOPED[mode]:
@@ -633,14 +652,14 @@ class Request:
         if package_type not in PACKAGE_TYPES:
             raise ApiError(404, "Package not found.")
         package = self.store.package(owner.login, package_type, name)
-        if package is None or not can_read(self.store, self.token.login, package):
+        if package is None or not can_read(self.store, self.token, package):
             raise ApiError(404, "Package not found.")
         self.store.sync(package)
         return package
 
-    def _admin(self, owner: Account, action: str) -> None:
-        if not can_admin(self.store, self.token.login, owner.login.lower()):
-            raise ApiError(403, MSG_NO_ADMIN.format(action=action))
+    def _admin(self, owner: Account, action: str, package: Package) -> None:
+        if not can_admin(self.store, self.token, owner.login.lower(), package):
+            raise ApiError(403, MSG_INTEGRATION if self.token.repository else MSG_NO_ADMIN.format(action=action))
 
     def _page(self, total: int) -> tuple[int, int, dict[str, str]]:
         try:
@@ -681,7 +700,7 @@ class Request:
         if visibility == "internal" and package_type not in GRANULAR_TYPES:
             visibility = "private"
         found = [p for p in self.store.owner_packages(owner.login, package_type)
-                 if can_read(self.store, self.token.login, p) and (visibility is None or p.visibility == visibility)]
+                 if can_read(self.store, self.token, p) and (visibility is None or p.visibility == visibility)]
         page, per_page, link = self._page(len(found))
         if page * per_page > 10000:
             raise ApiError(400, "The value of `per_page` multiplied by `page` cannot be greater than 10000.")
@@ -697,7 +716,7 @@ class Request:
     def op_docker_conflicts(self, owner: Account) -> Response:
         self._require("docker_conflicts", READ, None)
         found = [p for p in self.store.owner_packages(owner.login, "docker")
-                 if p.docker_conflict and can_read(self.store, self.token.login, p)]
+                 if p.docker_conflict and can_read(self.store, self.token, p)]
         return self.ok([self._package_json(p, owner) for p in found])
 
     def op_get_package(self, owner: Account, package_type: str, name: str) -> Response:
@@ -707,13 +726,16 @@ class Request:
     def op_delete_package(self, owner: Account, package_type: str, name: str) -> Response:
         self._require("delete_package", DELETE, package_type)
         package = self._package(owner, package_type, name)
-        self._admin(owner, "delete it")
+        self._admin(owner, "delete it", package)
         self.store.delete_package(package)
         return self.ok(None, 204)
 
     def op_restore_package(self, owner: Account, package_type: str, name: str) -> Response:
         self._require("restore_package", RESTORE, package_type)
-        if not can_admin(self.store, self.token.login, owner.login.lower()):
+        deleted = self.store.restorable_packages(owner.login, package_type, name)
+        if not any(can_admin(self.store, self.token, owner.login.lower(), p) for p in deleted or [None]):
+            if self.token.repository is not None and any(can_read(self.store, self.token, p) for p in deleted):
+                raise ApiError(403, MSG_INTEGRATION)
             if owner.type == "Organization" and self.token.login in owner.members:
                 raise ApiError(403, MSG_NO_ADMIN.format(action="restore it"))
             raise ApiError(404, "Package not found.")
@@ -745,14 +767,14 @@ class Request:
     def op_delete_version(self, owner: Account, package_type: str, name: str, version_id: int) -> Response:
         self._require("delete_version", DELETE, package_type)
         package = self._package(owner, package_type, name)
-        self._admin(owner, "delete its versions")
+        self._admin(owner, "delete its versions", package)
         self.store.delete_version(package, self._version(package, version_id))
         return self.ok(None, 204)
 
     def op_restore_version(self, owner: Account, package_type: str, name: str, version_id: int) -> Response:
         self._require("restore_version", RESTORE, package_type)
         package = self._package(owner, package_type, name)
-        self._admin(owner, "restore its versions")
+        self._admin(owner, "restore its versions", package)
         self.store.restore_version(package, self._version(package, version_id, deleted=True))
         return self.ok(None, 204)
 

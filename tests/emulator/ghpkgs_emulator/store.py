@@ -95,6 +95,10 @@ class Version:
         return bool(self.children) or self.media_type in INDEX_MEDIA_TYPES
 
 
+# The login an installation token (a workflow's GITHUB_TOKEN) acts as; it is no account of the seed.
+INSTALLATION_LOGIN = "github-actions[bot]"
+
+
 @dataclass
 class Package:
     id: int
@@ -108,6 +112,8 @@ class Package:
     docker_conflict: bool = False
     deleted_at: dt.datetime | None = None
     restore_token: str = ""
+    # The package's "Manage Actions access": repository full name -> read|write|admin (workflow GITHUB_TOKENs)
+    actions_access: dict[str, str] = field(default_factory=dict)
     active: list[Version] = field(default_factory=list)
     deleted: list[Version] = field(default_factory=list)
     by_id: dict[int, Version] = field(default_factory=dict)
@@ -172,6 +178,9 @@ class Token:
     login: str
     scopes: list[str]
     sso_authorized: set[str]
+    # A workflow's GITHUB_TOKEN (an installation token): its repository and its `packages` permission (read|write).
+    repository: str | None = None
+    packages: str | None = None
 
 
 class Store:
@@ -194,6 +203,11 @@ class Store:
             self._add_account(org, "Organization")
         self.tokens: dict[str, Token] = {}
         for value, spec in seed.get("tokens", {}).items():
+            if spec.get("repository"):
+                if spec.get("packages") not in (None, "read", "write"):
+                    raise ValueError(f"seed token {spec.get('name')!r}: packages must be read, write or null")
+                self.tokens[value] = Token(INSTALLATION_LOGIN, [], set(), spec["repository"].lower(), spec.get("packages"))
+                continue
             login = spec["login"].lower()
             if login not in self.accounts:
                 raise ValueError(f"seed token for unknown user {spec['login']!r}")
@@ -230,6 +244,7 @@ class Store:
                           visibility=raw.get("visibility", "private"), repository=raw.get("repository"),
                           created_at=created, updated_at=parse_time(raw.get("updated_at") or raw.get("created_at") or format_time(self.now)),
                           docker_conflict=bool(raw.get("docker_conflict", False)),
+                          actions_access={k.lower(): v for k, v in (raw.get("actions_access") or {}).items()},
                           deleted_at=parse_time(raw["deleted_at"]) if raw.get("deleted_at") else None)
         package.restore_token = hashlib.sha256(f"restore:{pid}".encode()).hexdigest()[:20]
         for raw_version in raw.get("versions", []):
@@ -278,14 +293,15 @@ class Store:
         return version
 
     def publish(self, owner: str, package_type: str, name: str, raw_version: dict[str, Any],
-                visibility: str = "private", repository: str | None = None) -> tuple[Package, Version]:
+                visibility: str = "private", repository: str | None = None,
+                actions_access: dict[str, str] | None = None) -> tuple[Package, Version]:
         """Push a new version, creating the package (new id, even over a deleted one) if needed."""
         key = (owner.lower(), package_type, name)
         package = self.packages.get(key)
         if package is None:
             package = self.add_package({"owner": owner, "package_type": package_type, "name": name,
                                         "visibility": visibility, "repository": repository,
-                                        "created_at": format_time(self.now)})
+                                        "created_at": format_time(self.now), "actions_access": actions_access})
         raw = dict(raw_version)
         raw.setdefault("created_at", format_time(self.now))
         if package.package_type == "container" and raw.get("tags"):
@@ -482,7 +498,7 @@ class Store:
                     "visibility": p.visibility, "repository": p.repository,
                     "created_at": format_time(p.created_at), "updated_at": format_time(p.updated_at),
                     "deleted_at": format_time(p.deleted_at) if p.deleted_at else None,
-                    "restore_token": p.restore_token, "docker_conflict": p.docker_conflict,
+                    "restore_token": p.restore_token, "docker_conflict": p.docker_conflict, "actions_access": p.actions_access,
                     "version_count": len(p.active),
                     "versions": [version_dump(v) for v in sorted(p.by_id.values(), key=lambda v: v.sort_key)]}
 

@@ -392,9 +392,42 @@ def test_status_maps_to_a_typed_error(client: GitHubPackagesClient, server: Fake
 
 
 def test_not_found_explains_the_possible_causes(client: GitHubPackagesClient, server: FakeGitHub) -> None:
-    server.on("GET", PKG, fail(404, "Not Found"))
+    server.on("GET", PKG, fail(404, "Not Found", X_OAuth_Scopes="read:packages"))
     with pytest.raises(errors.NotFound, match="private.*scope"):
         client.get_package(ORG, "container", "app")
+
+
+def test_not_found_without_a_scopes_header_blames_no_scope(client: GitHubPackagesClient, server: FakeGitHub) -> None:
+    server.on("GET", PKG, fail(404, "Not Found"))
+    with pytest.raises(errors.NotFound) as info:
+        client.get_package(ORG, "container", "app")
+    assert "scope" not in str(info.value) and "Manage Actions access names its repository" in str(info.value)
+    assert info.value.missing_scopes == []
+
+
+INTEGRATION = "Resource not accessible by integration"
+
+
+@pytest.mark.parametrize(("method", "path", "call", "grant"), [
+    ("GET", "/orgs/acme/packages?package_type=npm&per_page=100", lambda c: list(c.list_packages(ORG, "npm")),
+     "cannot list an owner's packages (GitHub asks for packages=read): name the packages instead (exact names in name, packages or "
+     "org_cleanup_include)"),
+    ("GET", "/user", lambda c: c.get_authenticated_user(), "which is no user account: give owner and owner_type"),
+    ("GET", PKG, lambda c: c.get_package(ORG, "container", "app"), "Manage Actions access, add the workflow's repository, and give "
+     "the workflow permissions: packages: read"),
+    ("DELETE", PKG + "/versions/1", lambda c: c.delete_version(ORG, "container", "app", 1), "(GitHub asks for packages=write): in the "
+     "package's settings, Manage Actions access, give the workflow's repository the Admin role, and give the workflow permissions: "
+     "packages: write"),
+])
+def test_a_workflow_token_refused_is_told_what_to_grant_and_never_blamed_on_scopes(
+        client: GitHubPackagesClient, server: FakeGitHub, method: str, path: str, call: t.Callable[[GitHubPackagesClient], t.Any],
+        grant: str) -> None:
+    accepted = {"X_Accepted_GitHub_Permissions": "packages=write" if method == "DELETE" else "packages=read"}
+    server.on(method, path, fail(403, INTEGRATION, **(accepted if "packages" in path else {})))
+    with pytest.raises(errors.Forbidden) as info:
+        call(client)
+    assert grant in str(info.value)
+    assert "GITHUB_TOKEN" in str(info.value) and info.value.missing_scopes == [] and "scope" not in str(info.value)
 
 
 @pytest.mark.parametrize("message", [

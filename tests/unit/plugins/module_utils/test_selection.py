@@ -24,6 +24,8 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import 
     parse_semver,
     parse_since,
     plan,
+    selector,
+    tag_selectors,
     validate_globs,
 )
 
@@ -335,10 +337,8 @@ VERSIONS = [
     (Policy(versions=["sha256:aaa1", "sha256:eee?"]), [1, 5]),
     (Policy(versions=["SHA256:*"]), []),
     (Policy(versions=[]), []),
-    (Policy(tags=["v1.*"]), [1, 3, 4]),
-    (Policy(tags=["latest*"]), [4]),
-    (Policy(tags=["pr-*", "Latest*"]), [3, 6]),
     (Policy(tags=["*"]), [1, 3, 4, 6]),
+    (Policy(tags=["pr-*", "v1.1.0-rc.1"]), [3]),
     (Policy(untagged=True), [2, 5]),
     (Policy(untagged=False), [1, 3, 4, 6]),
     (Policy(older_than="30d"), [1, 2]),
@@ -362,14 +362,63 @@ def test_older_than_is_strict_and_uses_updated_at():
     assert ids(plan([exactly, just_older, recently_updated], Policy(older_than="10d"), NOW)) == [2]
 
 
+def test_age_from_created_at_ignores_a_recent_re_tag():
+    retagged = ver(3, age_days=40, updated_age_days=1)
+    fresh = ver(4, age_days=5)
+    assert ids(plan([retagged, fresh], Policy(older_than="10d", age_from="created_at"), NOW)) == [3]
+    assert ids(plan([retagged, fresh], Policy(older_than="10d", age_from="updated_at"), NOW)) == []
+    assert Policy(age_from=None).age_from == "updated_at" == Policy().age_from
+
+
+def test_age_from_must_name_a_timestamp():
+    with pytest.raises(ValueError, match="^age_from: 'deleted_at' is not one of updated_at, created_at"):
+        Policy(older_than="1d", age_from="deleted_at")
+
+
 def test_older_than_beyond_year_one_selects_nothing():
     assert plan(VERSIONS, Policy(older_than=timedelta(days=999_999)), NOW) == []
 
 
-def test_tags_selector_matches_nothing_for_types_without_tags():
+@pytest.mark.parametrize("policy, acted, kept", [
+    (Policy(tags=["v1.*"]), [1], {3: "pr-12", 4: "latest"}),
+    (Policy(tags=["latest*"]), [], {4: "v1.1.0"}),
+    (Policy(tags=["pr-*", "Latest*"]), [6], {3: "v1.1.0-rc.1"}),
+])
+def test_tags_select_in_tag_space_and_name_the_tag_that_keeps_a_version(policy, acted, kept):
+    decisions = plan(VERSIONS, policy, NOW)
+    assert [d.version.id for d in decisions if d.action == ACT] == acted
+    assert {d.version.id: d.reason for d in decisions if d.action == KEEP} == {
+        vid: f"tag '{tag}' is not selected by tags ({', '.join(policy.tags)}); a version is only selected when every one of its tags is"
+        for vid, tag in kept.items()}
+    assert ids(decisions) == sorted(acted + list(kept))  # oldest first: VERSIONS are numbered oldest first
+
+
+def test_an_excluded_version_kept_by_another_tag_gives_the_exclusion_as_its_reason():
+    decisions = {d.version.id: d for d in plan(VERSIONS, Policy(tags=["pr-*"], exclude=["v1.1.0*"]), NOW)}
+    assert decisions[3] == Decision(VERSIONS[2], KEEP, "excluded by pattern 'v1.1.0*'")
+    assert list(decisions) == [3]
+
+
+def test_a_version_kept_by_another_tag_does_not_count_for_keep_latest():
+    release_and_pr = ver(3, tags=("pr-3", "v1.0.0"), age_days=1)
+    prs = [ver(1, tags=("pr-1",), age_days=3), ver(2, tags=("pr-2",), age_days=2), release_and_pr]
+    decisions = plan(prs, Policy(tags=["pr-*"], keep_latest=1), NOW)
+    assert [(d.version.id, d.action) for d in decisions] == [(1, ACT), (2, KEEP), (3, KEEP)]
+    assert decisions[1].reason == "among the 1 newest matching versions (keep_latest)"
+    assert decisions[2].reason.startswith("tag 'v1.0.0' is not selected by tags (pr-*)")
+
+
+def test_any_tag_selector_is_the_restore_meaning():
+    selects = selector(Policy(tags=["pr-*"]), NOW, any_tag=True)
+    assert [v.id for v in VERSIONS if selects(v)] == [3]
+    assert [v.id for v in VERSIONS if selector(Policy(tags=["pr-*"]), NOW)(v)] == []
+
+
+def test_tag_selectors_are_named_for_types_without_tags():
+    assert tag_selectors(Policy(tags=["*"], untagged=False, older_than="1d")) == ["tags", "untagged"]
+    assert tag_selectors(Policy(prerelease=True, versions=["*"])) == []
     npm = [ver(1, name="1.0.0", package_type="npm"), ver(2, name="1.1.0-beta.1", package_type="npm")]
     assert plan(npm, Policy(tags=["*"]), NOW) == []
-    assert ids(plan(npm, Policy(untagged=True), NOW)) == [1, 2]
     assert ids(plan(npm, Policy(prerelease=True), NOW)) == [2]
     assert ids(plan(npm, Policy(versions=["1.0.*"]), NOW)) == [1]
 
@@ -459,7 +508,7 @@ def test_plan_is_fast_on_100000_versions():
                 NOW - timedelta(minutes=i), None, "container")
         for i in range(100_000)
     ]
-    policy = Policy(versions=["sha256:*"], tags=["v1.*"], older_than="1h", prerelease=True, exclude=["*.49.0-*"],
+    policy = Policy(versions=["sha256:*"], tags=["v1.*", "latest"], older_than="1h", prerelease=True, exclude=["*.49.0-*"],
                     keep_latest=10, max_versions=50_000)
     # Work, not seconds (which depend on the machine): the Python lines plan runs (with calls and returns), about 30 per
     # version today; a plan that compared every version with every other would run thousands per version.

@@ -101,13 +101,18 @@ def _is_release(tag):
     return len(parts) == 3 and all(p.isdigit() and (p == "0" or not p.startswith("0")) for p in parts)
 
 
-def reference_selects(version, policy):
-    """The selectors exactly as the user-facing documentation words them, one at a time."""
+def reference_selects(version, policy, any_tag=False):
+    """The selectors exactly as the user-facing documentation words them, one at a time.
+
+    tags: every tag of the version matches a glob (any_tag: at least one does, which lists the version as kept).
+    """
     if policy.version_ids is not None and version.id not in policy.version_ids:
         return False
     if policy.versions is not None and not any(fnmatchcase(version.name, g) for g in policy.versions):
         return False
-    if policy.tags is not None and not any(fnmatchcase(t, g) for t in version.tags for g in policy.tags):
+    if policy.tags is not None and not version.tags:
+        return False
+    if policy.tags is not None and not (any if any_tag else all)(any(fnmatchcase(t, g) for g in policy.tags) for t in version.tags):
         return False
     if policy.untagged is True and version.tags:
         return False
@@ -128,10 +133,14 @@ def is_excluded(version, policy):
 @given(version_sets(), policies())
 def test_exactly_the_selected_versions_appear_sorted_oldest_first(versions, policy):
     decisions = plan(versions, policy, NOW)
-    expected = sorted((v for v in versions if reference_selects(v, policy)), key=lambda v: (v.created_at, v.id))
+    expected = sorted((v for v in versions if reference_selects(v, policy, any_tag=True)), key=lambda v: (v.created_at, v.id))
     assert [d.version for d in decisions] == expected
     assert all(d.action in (ACT, KEEP, SKIP) for d in decisions)
     assert all((d.reason is None) == (d.action == ACT) for d in decisions)
+    for decision in decisions:
+        if not reference_selects(decision.version, policy):  # kept by a tag that tags does not select
+            assert decision.action == KEEP
+            assert decision.reason.startswith(("tag '", "excluded by pattern "))
 
 
 @PROPERTY_SETTINGS

@@ -227,10 +227,35 @@ def test_a_missing_scope_fails_every_package_with_one_write_each(gh: FakeGitHub)
     assert "container team/app: DELETE /orgs/acme/packages/container/team%2Fapp/versions/" in out.result["msg"]
 
 
-def test_a_missing_package_is_already_clean(gh: FakeGitHub) -> None:
+def test_a_missing_package_is_already_clean_and_says_why_it_may_be_missing(gh: FakeGitHub, warnings: list[str]) -> None:
     out = run({"packages": [{"package_type": "npm", "name": "gone"}], "policy": {"versions": ["*"]}})
     assert not out.failed and not out.result["changed"]
     assert out.result["packages"][0]["package_found"] is False and not out.result["packages"][0]["failed"]
+    assert out.result["packages"][0]["msg"].startswith("package gone (npm) not found for the org acme, so nothing was deleted")
+    assert warnings == ["npm gone: " + out.result["packages"][0]["msg"]]
+
+
+def test_a_policys_tag_selectors_skip_packages_without_tags(gh: FakeGitHub, warnings: list[str]) -> None:
+    packages = [{"package_type": "container", "name": "team/app"}, {"package_type": "npm", "name": "web-ui"}]
+    out = run({"packages": packages, "policy": {"untagged": False, "older_than": "30d", "keep_latest": 1}})
+    assert not out.failed
+    npm = by_name(out.result)["web-ui"]
+    assert npm["skipped"] and not npm["failed"] and npm["versions"] == [] and npm["counts"]["matched"] == 0
+    assert npm["msg"].startswith("skipped, nothing deleted: untagged: npm package versions have no tags")
+    assert gh.active_ids("npm", "web-ui") == {21, 22, 23, 24}
+    assert not any("/npm/" in c.request.url for c in gh.mock.calls)
+    assert gh.active_ids("container", "team/app") == {13, 14}
+    assert by_name(out.result)["team/app"]["skipped"] is False
+    assert out.result["counts"]["skipped_packages"] == 1
+    assert out.result["msg"].endswith("; 1 packages skipped (tag selectors on a type without tags)")
+    assert warnings == ["npm web-ui: " + npm["msg"]]
+
+
+def test_a_packages_own_null_tag_selector_lets_the_policys_other_selectors_apply(gh: FakeGitHub) -> None:
+    packages = [{"package_type": "npm", "name": "web-ui", "tags": None}]
+    assert by_name(run({"packages": packages, "policy": {"tags": ["pr-*"]}}, check_mode=True).result)["web-ui"]["skipped"]
+    out = run({"packages": packages, "policy": {"older_than": "40d"}}, check_mode=True)
+    assert [v["id"] for v in by_name(out.result)["web-ui"]["versions"]] == [21, 22, 23]
 
 
 @pytest.mark.parametrize("check_mode", [True, False])

@@ -146,13 +146,39 @@ def test_globs_filter_the_listing_and_exact_names_ride_along(api: responses.Requ
     assert len(api.calls) == 2  # no GET per exact name when a listing is needed anyway
 
 
-def test_a_glob_that_matches_nothing_is_an_empty_list(api: responses.RequestsMock) -> None:
+def test_a_glob_that_matches_nothing_is_an_empty_list_with_a_warning(api: responses.RequestsMock, warnings: list[str]) -> None:
+    org_lookup(api)
+    listing(api, "/orgs/octo-org", "npm", [package("app", "npm"), package("lib", "npm")])
+
+    exited = run_module({"owner": "octo-org", "package_type": ["npm"], "name": ["nothing-*", "a*"]})
+
+    assert not exited.failed and [p["name"] for p in exited.result["packages"]] == ["app"]
+    assert exited.result["diagnostics"] == ["name: the glob 'nothing-*' matched none of the 2 npm packages listed for the org octo-org; "
+                                            "check the glob (case-sensitive, whole names)"]
+    assert warnings == exited.result["diagnostics"]
+
+
+def test_an_owner_with_nothing_visible_warns_with_the_causes(api: responses.RequestsMock, warnings: list[str]) -> None:
+    org_lookup(api)
+    listing(api, "/orgs/octo-org", "npm", [])
+    listing(api, "/orgs/octo-org", "container", [])
+
+    exited = run_module({"owner": "octo-org", "package_type": ["npm", "container"], "name": ["app-*"]})
+
+    assert not exited.failed and exited.result["packages"] == []
+    assert exited.result["diagnostics"] == [
+        "no npm or container packages are visible to the token for the org octo-org: the owner has none, or the token's user cannot "
+        "see them (private packages need read access to each package, and a workflow's GITHUB_TOKEN cannot list packages at all); "
+        "check owner and package_type, use a token whose user can read the packages, or name the packages"]
+    assert warnings == exited.result["diagnostics"]
+
+
+def test_a_listing_that_finds_packages_has_no_diagnostics(api: responses.RequestsMock, warnings: list[str]) -> None:
     org_lookup(api)
     listing(api, "/orgs/octo-org", "npm", [package("app", "npm")])
 
-    exited = run_module({"owner": "octo-org", "package_type": ["npm"], "name": ["nothing-*"]})
-
-    assert not exited.failed and exited.result["packages"] == []
+    assert run_module({"owner": "octo-org", "package_type": ["npm"]}).result["diagnostics"] == []
+    assert warnings == []
 
 
 def test_exact_names_are_fetched_directly_with_slashes_encoded(api: responses.RequestsMock) -> None:

@@ -309,6 +309,37 @@ def test_bad_options_fail_naming_the_option_before_any_request(gh: FakeGitHub, a
     assert gh.calls() == []
 
 
+@pytest.mark.parametrize("package_type", ["npm", "maven", "nuget", "rubygems"])
+@pytest.mark.parametrize("args, option", [
+    ({"untagged": True}, "untagged"),
+    ({"untagged": False, "older_than": "1d"}, "untagged"),
+    ({"tags": ["pr-*"]}, "tags"),
+    ({"tags": ["*"], "untagged": False}, "tags and untagged"),
+])
+def test_tag_selectors_on_types_without_tags_are_refused_before_any_request(gh: FakeGitHub, package_type: str, args: dict[str, t.Any],
+                                                                            option: str) -> None:
+    gh.package(package_type, "lib").add(1, "1.0.0", 10)
+    out = run({"package_type": package_type, "name": "lib", **args})
+    assert out.failed
+    assert out.result["msg"].startswith(f"{option}: {package_type} package versions have no tags")
+    assert gh.calls() == []
+
+
+def test_prerelease_on_types_without_tags_reads_the_name_and_is_allowed(gh: FakeGitHub) -> None:
+    npm_package(gh)
+    assert not run({"package_type": "npm", "name": "web-client", "prerelease": True}, check_mode=True).failed
+
+
+def test_tags_select_a_version_only_when_all_its_tags_match(gh: FakeGitHub) -> None:
+    pkg = container_package(gh)
+    result = run({"package_type": "container", "name": "team/app", "tags": ["pr-*"], "manifest_graph": False}).result
+    assert outcomes(result) == {11: "deleted", 13: "kept", 15: "deleted"}
+    release = next(v for v in result["versions"] if v["id"] == 13)
+    assert release["reason"].startswith("tag 'latest' is not selected by tags (pr-*)")
+    assert "deleted_at" not in pkg.versions[13]
+    assert result["counts"]["kept"] == 1 and result["counts"]["deleted"] == 2
+
+
 def test_deletes_npm_prereleases_except_the_newest_3(gh: FakeGitHub) -> None:
     pkg = npm_package(gh)
     out = run({"package_type": "npm", "name": "web-client", "prerelease": True, "keep_latest": 3})
@@ -383,6 +414,20 @@ def test_older_than_uses_updated_at(gh: FakeGitHub) -> None:
     pkg.add(3, "1.2", 1)
     result = run({"package_type": "maven", "name": "com.acme.core", "older_than": "36h"}).result
     assert outcomes(result) == {2: "deleted"}
+
+
+def test_age_from_created_at_deletes_an_old_image_that_was_re_tagged(gh: FakeGitHub) -> None:
+    pkg = gh.package("container", "app")
+    pkg.add(1, "old", 90, ["pr-1"], updated_days=1)  # pushed 90 days ago, re-tagged yesterday
+    pkg.add(2, "new", 1, ["v2"])
+    args = {"package_type": "container", "name": "app", "older_than": "30d", "manifest_graph": False}
+    assert outcomes(run(args, check_mode=True).result) == {}
+    assert outcomes(run({**args, "age_from": "created_at"}).result) == {1: "deleted"}
+
+
+def test_age_from_must_be_a_timestamp_field(gh: FakeGitHub) -> None:
+    out = run({"package_type": "npm", "name": "web-client", "older_than": "1d", "age_from": "deleted_at"})
+    assert out.failed and "age_from" in out.result["msg"] and gh.calls() == []
 
 
 def test_max_versions_acts_on_the_oldest_and_skips_the_rest(gh: FakeGitHub) -> None:
@@ -519,9 +564,12 @@ def test_sso_required_fails_with_the_authorization_url(gh: FakeGitHub) -> None:
     assert out.failed and out.result["sso_url"] == url
 
 
-def test_missing_package_is_already_clean_for_absent_and_an_error_for_present(gh: FakeGitHub) -> None:
+def test_missing_package_is_already_clean_for_absent_and_an_error_for_present(gh: FakeGitHub, warnings: list[str]) -> None:
     result = run({"package_type": "npm", "name": "nope", "versions": ["*"]}).result
     assert not result["changed"] and not result["package_found"] and result["counts"]["matched"] == 0
+    assert result["msg"].startswith("package nope (npm) not found for the org octo-org, so nothing was deleted: it does not exist, "
+                                    "or the token's user cannot see it")
+    assert warnings == [result["msg"]]
     out = run({"package_type": "npm", "name": "nope", "state": "present", "versions": ["*"]})
     assert out.failed and "package_restore" in out.result["msg"] and out.result["status"] == 404
 
@@ -566,3 +614,28 @@ def test_one_listing_page_per_100_versions_plus_one_request_per_change(gh: FakeG
     assert len(gh.calls()) == 1 + 3 + 200  # owner lookup, listing pages, deletions
     assert [v["id"] for v in result["versions"]] == list(range(1, 201))
     assert gh.manifest_reads() == [] and result["manifests_read"] == 0
+
+
+@pytest.mark.parametrize("state", ["absent", "present"])
+def test_a_misspelt_owner_with_owner_type_fails_naming_the_owner_and_the_type(gh: FakeGitHub, state: str) -> None:
+    gh.mock.get(f"{API}/orgs/octo-orq/packages/npm/web-client/versions", status=404, json={"message": "Not Found"})
+    gh.mock.get(f"{API}/users/octo-orq", status=404, json={"message": "Not Found"})
+    out = run({"owner": "octo-orq", "owner_type": "org", "package_type": "npm", "name": "web-client", "versions": ["*"], "state": state})
+    assert out.failed and out.result["status"] == 404
+    assert out.result["msg"].startswith("owner: no organization 'octo-orq' on https://api.github.com (owner_type org; "
+                                        "GET /users/octo-orq answered 404); check the spelling and owner_type")
+
+
+def test_a_misspelt_owner_with_owner_type_auto_fails_naming_the_owner(gh: FakeGitHub) -> None:
+    gh.mock.get(f"{API}/users/octo-orq", status=404, json={"message": "Not Found"})
+    out = run({"owner": "octo-orq", "package_type": "npm", "name": "web-client", "versions": ["*"]})
+    assert out.failed and out.result["msg"].startswith("owner: no user or organization 'octo-orq' on https://api.github.com (owner_type auto")
+    assert gh.calls() == ["GET /users/octo-orq"]
+
+
+def test_an_owner_of_the_other_type_fails_naming_the_right_owner_type(gh: FakeGitHub) -> None:
+    gh.mock.get(f"{API}/users/octo-org/packages/npm/web-client/versions", status=404, json={"message": "Not Found"})
+    out = run({"owner_type": "user", "package_type": "npm", "name": "web-client", "versions": ["*"]})
+    assert out.failed
+    assert out.result["msg"] == "owner_type: 'octo-org' is an organization, not a user; set owner_type: org, or auto"
+    assert gh.writes() == []
