@@ -288,6 +288,8 @@ class GitHubPackagesClient:
         self._rl_in_flight = 0  # requests that spend the primary budget, sent and not answered yet
         self._rl_answered = threading.Condition(self._lock)
         self._owners: t.Dict[str, Owner] = {}
+        # Set once anything answered: from then on a refused connection is an outage worth retrying, not a wrong api_url.
+        self._reached = False
 
         self._session = session if session is not None else requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max_concurrency)
@@ -458,7 +460,17 @@ class GitHubPackagesClient:
         try:
             return response.json()
         except ValueError:
-            raise GitHubAPIError("the response is not valid JSON", status=response.status_code, method=method, path=display) from None
+            raise self._not_the_api(response, method, display) from None
+
+    def _not_the_api(self, response: t.Any, method: str, display: str) -> GitHubAPIError:
+        """The error for an answer that is not JSON: api_url points at something other than GitHub's REST API."""
+        kind = (response.headers.get("Content-Type") or "no Content-Type").split(";")[0].strip()
+        if self.ghes or _origin(self.api_url)[1] == "api.github.com":
+            fix = "check api_url (%s)" % self.api_url
+        else:
+            fix = "for GitHub Enterprise Server, api_url is %s/api/v3" % self.api_url
+        return GitHubAPIError("the answer is not valid JSON (%s): api_url is not GitHub's REST API" % kind, status=response.status_code,
+                              method=method, path=display, hint=fix)
 
     def _paginate(self, path: str, query: t.Dict[str, str], op: str, package_type: t.Optional[str]) -> t.Iterator[t.Dict[str, t.Any]]:
         url: t.Optional[str] = self._url(path, dict(query, per_page="100"))
@@ -495,13 +507,15 @@ class GitHubPackagesClient:
                 response = self._send(method, url)
                 headers = response.headers
             except requests.exceptions.RequestException as exc:
-                if retries < self.max_retries and self._may_retry_exception(method, exc):
+                if retries < self.max_retries and self._may_retry_exception(method, exc) and not (
+                        not self._reached and self._unreachable(exc)):
                     self._sleep(self._backoff(retries))
                     retries += 1
                     continue
                 raise self._transport_error(exc, method, display, retries, extra_secret) from None
             finally:
                 self._note_rate_limit(headers, primary_gate)
+            self._reached = True
             status = response.status_code
             if status < 400:
                 return response
@@ -538,6 +552,8 @@ class GitHubPackagesClient:
                 self._sleep(self._backoff(retries))
                 retries += 1
                 continue
+            if status < 500 and response.content and not body["json"]:
+                raise self._not_the_api(response, method, display)  # GitHub's API answers errors in JSON; a web page is no API
             raise self._error(response, body, method, display, op, package_type, retries)
 
     def _send(self, method: str, url: str) -> t.Any:
@@ -573,6 +589,22 @@ class GitHubPackagesClient:
         reason = exc.args[0] if exc.args else None
         reason = getattr(reason, "reason", reason)  # urllib3 MaxRetryError wraps the cause
         return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+    @staticmethod
+    def _unreachable(exc: Exception) -> t.Optional[str]:
+        """Why the host of a connect failure cannot be reached ("does not resolve", "refused the connection"), else None."""
+        if not GitHubPackagesClient._is_connect_failure(exc) or isinstance(exc, requests.exceptions.ConnectTimeout):
+            return None
+        cause: t.Optional[BaseException] = exc
+        while cause is not None:
+            if isinstance(cause, OSError) and cause.__class__.__name__ == "gaierror":
+                return "does not resolve"
+            if isinstance(cause, ConnectionRefusedError):
+                return "refused the connection"
+            args = getattr(cause, "args", ())
+            nested = args[0] if args and isinstance(args[0], BaseException) else getattr(cause, "reason", None)
+            cause = cause.__cause__ or cause.__context__ or (nested if isinstance(nested, BaseException) else None)
+        return None
 
     @staticmethod
     def _may_retry_status(method: str, status: int) -> bool:
@@ -678,7 +710,8 @@ class GitHubPackagesClient:
             data = response.json()
         except ValueError:
             data = None
-        if not isinstance(data, dict):
+        is_json = isinstance(data, dict)
+        if not is_json:
             data = {}
         message = data.get("message") if isinstance(data.get("message"), str) else None
         errors = data.get("errors")
@@ -691,6 +724,7 @@ class GitHubPackagesClient:
                     details.append(str(item))
             message = "%s (%s)" % (message, "; ".join(details))
         return {
+            "json": is_json,
             "message": self._scrub(message or response.reason or "HTTP error"),
             "documentation_url": data.get("documentation_url") if isinstance(data.get("documentation_url"), str) else None,
         }
@@ -738,6 +772,11 @@ class GitHubPackagesClient:
         return GitHubAPIError(message, **common)
 
     def _transport_error(self, exc: Exception, method: str, display: str, retries: int, extra_secret: t.Optional[str]) -> TransportError:
+        unreachable = self._unreachable(exc)
+        if unreachable:
+            fix = "check the host name in api_url" if unreachable == "does not resolve" else "check api_url's host and port, and that the server is up"
+            return TransportError("%s %s" % (urlsplit(self.api_url).hostname, unreachable), method=method, path=display,
+                                  hint="%s (%s)%s" % (fix, self.api_url, "; after %d retries" % retries if retries else ""))
         if isinstance(exc, requests.exceptions.SSLError):
             hint = "TLS verification failed: fix the CA bundle (REQUESTS_CA_BUNDLE) or, for a trusted test server only, set validate_certs=false"
         elif method == "POST" and not self._is_connect_failure(exc):
