@@ -353,6 +353,40 @@ def scenario_overhead(bench: Bench, quick: bool) -> list[Row]:
         row.notes.append((completed.stdout + completed.stderr)[-1500:])
     return [row]
 
+# ---- scenario 6: output at scale ----------------------------------------------------------------------------------
+
+def scenario_output(bench: Bench, quick: bool) -> list[Row]:
+    """The role's default output of a dry run over 300 packages: lines printed, and its time against the same run with
+    every ok result hidden (ANSIBLE_DISPLAY_OK_HOSTS=false: no summary, no batch lines). Each run twice, the faster counts."""
+    count = 60 if quick else 300
+    with bench.emulator(bench.seed(f"output-{count}", "org-scale", packages=count, versions_per_package=100)) as emu:
+        emu.control.config(primary_limit=None, secondary_points=None)
+        extra = {"bench_token": TOKEN["full"], "bench_api_url": emu.url, "bench_report_dir": str(bench.workdir / "reports")}
+        timings: dict[str, list[float]] = {"shown": [], "hidden": []}
+        lines, failures = 0, []
+        for _ in range(2):
+            for mode in ("shown", "hidden"):
+                if mode == "hidden":
+                    bench.env["ANSIBLE_DISPLAY_OK_HOSTS"] = "false"
+                try:
+                    completed, wall = bench.playbook(ROLE_PLAY, extra)
+                finally:
+                    bench.env.pop("ANSIBLE_DISPLAY_OK_HOSTS", None)
+                timings[mode].append(wall)
+                if completed.returncode != 0:
+                    failures.append((completed.stdout + completed.stderr)[-1500:])
+                if mode == "shown":
+                    lines = completed.stdout.count("\n")
+    shown, hidden = min(timings["shown"]), min(timings["hidden"])
+    row = Row(f"6 output: org_cleanup dry run, {count} packages, default output", None, None, shown, hidden,
+              target="<= 400 lines, wall <= 1.10 x wall with ok results hidden")
+    row.ok = not failures and lines <= 400 and shown <= 1.10 * hidden
+    row.notes.append(f"{lines} lines printed; walls {', '.join(f'{w:.1f}' for w in timings['shown'])} s shown, "
+                     f"{', '.join(f'{w:.1f}' for w in timings['hidden'])} s hidden (floor = the faster hidden run)")
+    row.notes.extend(failures)
+    return [row]
+
+
 # ---- scenario 5: memory -------------------------------------------------------------------------------------------
 
 def run_module_directly(bench: Bench, module: str, args: dict[str, Any]) -> tuple[dict[str, Any], float, float]:
@@ -422,6 +456,7 @@ SCENARIOS: dict[str, Callable[[Bench, bool], list[Row]]] = {
     "throughput": scenario_throughput,
     "overhead": scenario_overhead,
     "memory": scenario_memory,
+    "output": scenario_output,
 }
 
 
