@@ -34,7 +34,10 @@ attributes:
       - GitHub's 5,000-download rule cannot be predicted (no API gives download counts), so check mode reports such versions as
         V(would_delete).
   diff_mode:
-    support: none
+    support: full
+    details:
+      - RV(diff) holds one entry per package that changes (or would, in check mode), with its active versions before and
+        after; Ansible prints only the versions that go (with a few kept ones around them as context).
   idempotent:
     support: full
 options:
@@ -302,6 +305,18 @@ packages:
       type: bool
       returned: always
       sample: false
+diff:
+  description:
+    - One entry per package that changes (or would, in check mode), its active versions before and after, one line each
+      (name, id and tags), with headers naming the package.
+  returned: in diff mode
+  type: list
+  elements: dict
+  sample:
+    - before: "0.9.0 (id 11)\n1.0.0 (id 12)\n"
+      after: "1.0.0 (id 12)\n"
+      before_header: "npm web-ui: active versions"
+      after_header: "npm web-ui: after the cleanup (planned)"
 counts:
   description: The version outcomes added up over all packages, plus the number of packages and of failed packages.
   returned: always
@@ -442,7 +457,7 @@ class PackageContext:
 
     @property
     def diff_mode(self) -> bool:
-        return False
+        return self._module.diff_mode
 
     def warn(self, message: str) -> None:
         self._cleanup.warn(self.params, message)
@@ -575,7 +590,6 @@ class Cleanup:
             result.update(failed=True, msg=f"GitHub refused to delete {len(refused)} version(s) (ids {', '.join(map(str, refused))}): "
                                            f"{messages}; the other versions were deleted; add the refused ones to exclude to stop this")
         result["refused_version_ids"] = refused
-        result.pop("diff", None)
         return result
 
     def result(self, results: list[dict[str, t.Any]], owner: Owner) -> dict[str, t.Any]:
@@ -600,7 +614,7 @@ class Cleanup:
         msg = f"{verb} {deleted} versions of {len(results)} packages ({whole} whole packages); {len(failed)} packages failed"
         if failed:
             msg += ": " + "; ".join(f"{f['package_type']} {f['name']}: {f['msg']}" for f in failed)
-        return {
+        outcome = {
             "changed": any(r["changed"] for r in results),
             "msg": msg,
             "packages": results,
@@ -608,6 +622,13 @@ class Cleanup:
             "failed_packages": failed,
             "report": report.as_dict(),
         }
+        # Ansible's diff callback takes a list: one entry per package that changes, named in its headers.
+        diffs = [dict(r.pop("diff"), before_header=f"{r['package_type']} {r['name']}: active versions",
+                      after_header=f"{r['package_type']} {r['name']}: {'after the cleanup (planned)' if dry_run else 'after the cleanup'}")
+                 for r in results if "diff" in r]
+        if self.module.diff_mode:
+            outcome["diff"] = [d for d in diffs if d["before"] != d["after"]]
+        return outcome
 
 
 def report_entry(result: dict[str, t.Any], params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[str, t.Any]]:
