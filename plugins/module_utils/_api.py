@@ -290,6 +290,7 @@ class GitHubPackagesClient:
         self._owners: t.Dict[str, Owner] = {}
         # Set once anything answered: from then on a refused connection is an outage worth retrying, not a wrong api_url.
         self._reached = False
+        self._limit_waits: t.Dict[t.Tuple[str, str], float] = {}
 
         self._session = session if session is not None else requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max_concurrency)
@@ -314,6 +315,18 @@ class GitHubPackagesClient:
 
     def close(self) -> None:
         self._session.close()
+
+    @property
+    def limit_waits(self) -> t.List[t.Dict[str, t.Any]]:
+        """The waits for GitHub's rate limits so far, one per limit and resume time (threads waiting together count once)."""
+        with self._lock:
+            return [{"limit": limit, "until": until, "seconds": round(seconds)} for (limit, until), seconds in sorted(
+                self._limit_waits.items(), key=lambda item: item[0][1])]
+
+    def _record_wait(self, limit: str, seconds: float) -> None:
+        until = _utc_iso(self._wall_clock() + seconds)
+        with self._lock:
+            self._limit_waits[(limit, until)] = max(seconds, self._limit_waits.get((limit, until), 0.0))
 
     @property
     def request_count(self) -> int:
@@ -641,6 +654,7 @@ class GitHubPackagesClient:
                 delay = self._hold_until - self._clock()
             if delay <= 0:
                 return
+            self._record_wait("secondary", delay)
             self._sleep(delay)
 
     def _note_rate_limit(self, headers: t.Any, reserved: bool) -> None:
@@ -690,6 +704,7 @@ class GitHubPackagesClient:
             if delay > self.rate_limit_wait:
                 raise self._primary_error(method, display, None, None, "waiting for it is longer than rate_limit_wait (%.0f s)" % self.rate_limit_wait)
             if delay > 0:
+                self._record_wait("primary", delay)
                 self._sleep(delay)
             with self._lock:
                 if self._rl_reset == reset:

@@ -305,6 +305,18 @@ packages:
       type: bool
       returned: always
       sample: false
+limit_waits:
+  description:
+    - The waits for GitHub's rate limits during the run, one per limit and resume time (the client's own pacing under
+      O(points_per_minute) is not one): which limit (V(primary), the hourly budget; V(secondary), a C(Retry-After)), when
+      the run resumed (UTC) and how long it waited, in seconds.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - limit: primary
+      until: "2026-11-22T04:00:01Z"
+      seconds: 312
 diff:
   description:
     - One entry per package that changes (or would, in check mode), its active versions before and after, one line each
@@ -621,6 +633,7 @@ class Cleanup:
             "counts": counts,
             "failed_packages": failed,
             "report": report.as_dict(),
+            "limit_waits": self.module.client.limit_waits,
         }
         # Ansible's diff callback takes a list: one entry per package that changes, named in its headers.
         diffs = [dict(r.pop("diff"), before_header=f"{r['package_type']} {r['name']}: active versions",

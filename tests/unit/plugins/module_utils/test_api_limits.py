@@ -166,6 +166,19 @@ def test_exhausted_budget_waits_for_the_reset_before_the_next_request(fake_time:
     assert sent_at == [0.0, 101.0, 101.0]
 
 
+def test_the_client_tells_each_wait_for_a_limit_and_when_it_resumed(fake_time: FakeTime, server: FakeGitHub) -> None:
+    server.on("GET", PKG, ok({"id": 1}, **_limit(0, 100)), ok({"id": 1}, **_limit(4999, 3700)))
+    server.on("DELETE", VERSION, fail(403, SECONDARY, retry_after="7"), ok(None, 204))
+    client = make_client(fake_time)
+    client.get_package(ORG, "container", "app")
+    assert client.limit_waits == []
+    client.get_package(ORG, "container", "app")
+    client.delete_version(ORG, "container", "app", 1)
+    # The primary budget came back 101 s after the start (2027-01-15T08:01:41Z); the Retry-After of 7 s then ended at 108 s.
+    assert client.limit_waits == [{"limit": "primary", "until": "2027-01-15T08:01:41Z", "seconds": 101},
+                                  {"limit": "secondary", "until": "2027-01-15T08:01:48Z", "seconds": 7}]
+
+
 def test_a_reset_beyond_rate_limit_wait_raises_without_sending(fake_time: FakeTime, server: FakeGitHub) -> None:
     server.on("GET", PKG, ok({"id": 1}, **_limit(0, 1800)))
     client = make_client(fake_time, rate_limit_wait=900)
