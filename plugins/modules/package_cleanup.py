@@ -307,9 +307,9 @@ packages:
       sample: false
 limit_waits:
   description:
-    - The waits for GitHub's rate limits during the run, one per limit and resume time (the client's own pacing under
-      O(points_per_minute) is not one): which limit (V(primary), the hourly budget; V(secondary), a C(Retry-After)), when
-      the run resumed (UTC) and how long it waited, in seconds.
+    - The waits for GitHub's rate limits during the run, one per limit and resume time; the client's own pacing under
+      O(points_per_minute) is not one. Each names the limit (V(primary), the hourly budget, or V(secondary), a
+      C(Retry-After)), the time the run resumed (UTC) and how long it waited, in seconds.
   returned: always
   type: list
   elements: dict
