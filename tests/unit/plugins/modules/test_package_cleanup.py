@@ -172,6 +172,7 @@ def test_check_mode_plans_every_package_and_sends_no_write(gh: FakeGitHub) -> No
     assert report.dry_run is True and report.owner == "acme" and report.owner_type == "org"
     assert [(p.name, p.id, [v.id for v in p.versions]) for p in report.packages] == [("team/app", 100, [11, 12]), ("web-ui", None, [21, 22, 23])]
     assert out.result["msg"] == "would delete 5 versions of 2 packages (0 whole packages); 0 packages failed"
+    assert out.result["limit_waits"] == []  # no rate limit was met (the client's test covers the waits themselves)
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
