@@ -290,6 +290,9 @@ class GitHubPackagesClient:
         self._rl_in_flight = 0  # requests that spend the primary budget, sent and not answered yet
         self._rl_answered = threading.Condition(self._lock)
         self._owners: t.Dict[str, Owner] = {}
+        # Set once anything answered: from then on a refused connection is an outage worth retrying, not a wrong api_url.
+        self._reached = False
+        self._limit_waits: t.Dict[t.Tuple[str, str], float] = {}
 
         self._session = session if session is not None else requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max_concurrency)
@@ -314,6 +317,18 @@ class GitHubPackagesClient:
 
     def close(self) -> None:
         self._session.close()
+
+    @property
+    def limit_waits(self) -> t.List[t.Dict[str, t.Any]]:
+        """The waits for GitHub's rate limits so far, one per limit and resume time (threads waiting together count once)."""
+        with self._lock:
+            return [{"limit": limit, "until": until, "seconds": round(seconds)} for (limit, until), seconds in sorted(
+                self._limit_waits.items(), key=lambda item: item[0][1])]
+
+    def _record_wait(self, limit: str, seconds: float) -> None:
+        until = _utc_iso(self._wall_clock() + seconds)
+        with self._lock:
+            self._limit_waits[(limit, until)] = max(seconds, self._limit_waits.get((limit, until), 0.0))
 
     @property
     def request_count(self) -> int:
@@ -460,7 +475,17 @@ class GitHubPackagesClient:
         try:
             return response.json()
         except ValueError:
-            raise GitHubAPIError("the response is not valid JSON", status=response.status_code, method=method, path=display) from None
+            raise self._not_the_api(response, method, display) from None
+
+    def _not_the_api(self, response: t.Any, method: str, display: str) -> GitHubAPIError:
+        """The error for an answer that is not JSON: api_url points at something other than GitHub's REST API."""
+        kind = (response.headers.get("Content-Type") or "no Content-Type").split(";")[0].strip()
+        if self.ghes or _origin(self.api_url)[1] == "api.github.com":
+            fix = "check api_url (%s)" % self.api_url
+        else:
+            fix = "for GitHub Enterprise Server, api_url is %s/api/v3" % self.api_url
+        return GitHubAPIError("the answer is not valid JSON (%s): api_url is not GitHub's REST API" % kind, status=response.status_code,
+                              method=method, path=display, hint=fix)
 
     def _paginate(self, path: str, query: t.Dict[str, str], op: str, package_type: t.Optional[str]) -> t.Iterator[t.Dict[str, t.Any]]:
         url: t.Optional[str] = self._url(path, dict(query, per_page="100"))
@@ -497,13 +522,15 @@ class GitHubPackagesClient:
                 response = self._send(method, url)
                 headers = response.headers
             except requests.exceptions.RequestException as exc:
-                if retries < self.max_retries and self._may_retry_exception(method, exc):
+                if retries < self.max_retries and self._may_retry_exception(method, exc) and not (
+                        not self._reached and self._unreachable(exc)):
                     self._sleep(self._backoff(retries))
                     retries += 1
                     continue
                 raise self._transport_error(exc, method, display, retries, extra_secret) from None
             finally:
                 self._note_rate_limit(headers, primary_gate)
+            self._reached = True
             status = response.status_code
             if status < 400:
                 return response
@@ -540,6 +567,8 @@ class GitHubPackagesClient:
                 self._sleep(self._backoff(retries))
                 retries += 1
                 continue
+            if status < 500 and response.content and not body["json"]:
+                raise self._not_the_api(response, method, display)  # GitHub's API answers errors in JSON; a web page is no API
             raise self._error(response, body, method, display, op, package_type, retries)
 
     def _send(self, method: str, url: str) -> t.Any:
@@ -577,6 +606,22 @@ class GitHubPackagesClient:
         return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
     @staticmethod
+    def _unreachable(exc: Exception) -> t.Optional[str]:
+        """Why the host of a connect failure cannot be reached ("does not resolve", "refused the connection"), else None."""
+        if not GitHubPackagesClient._is_connect_failure(exc) or isinstance(exc, requests.exceptions.ConnectTimeout):
+            return None
+        cause: t.Optional[BaseException] = exc
+        while cause is not None:
+            if isinstance(cause, OSError) and cause.__class__.__name__ == "gaierror":
+                return "does not resolve"
+            if isinstance(cause, ConnectionRefusedError):
+                return "refused the connection"
+            args = getattr(cause, "args", ())
+            nested = args[0] if args and isinstance(args[0], BaseException) else getattr(cause, "reason", None)
+            cause = cause.__cause__ or cause.__context__ or (nested if isinstance(nested, BaseException) else None)
+        return None
+
+    @staticmethod
     def _may_retry_status(method: str, status: int) -> bool:
         # A restore that reached the server may have been applied: repeating it cannot delete anything,
         # but the repeat would answer 404/409 and report a false failure. Gateway errors (502/503/504)
@@ -611,6 +656,7 @@ class GitHubPackagesClient:
                 delay = self._hold_until - self._clock()
             if delay <= 0:
                 return
+            self._record_wait("secondary", delay)
             self._sleep(delay)
 
     def _note_rate_limit(self, headers: t.Any, reserved: bool) -> None:
@@ -660,6 +706,7 @@ class GitHubPackagesClient:
             if delay > self.rate_limit_wait:
                 raise self._primary_error(method, display, None, None, "waiting for it is longer than rate_limit_wait (%.0f s)" % self.rate_limit_wait)
             if delay > 0:
+                self._record_wait("primary", delay)
                 self._sleep(delay)
             with self._lock:
                 if self._rl_reset == reset:
@@ -680,7 +727,8 @@ class GitHubPackagesClient:
             data = response.json()
         except ValueError:
             data = None
-        if not isinstance(data, dict):
+        is_json = isinstance(data, dict)
+        if not is_json:
             data = {}
         message = data.get("message") if isinstance(data.get("message"), str) else None
         errors = data.get("errors")
@@ -693,6 +741,7 @@ class GitHubPackagesClient:
                     details.append(str(item))
             message = "%s (%s)" % (message, "; ".join(details))
         return {
+            "json": is_json,
             "message": self._scrub(message or response.reason or "HTTP error"),
             "documentation_url": data.get("documentation_url") if isinstance(data.get("documentation_url"), str) else None,
         }
@@ -745,6 +794,11 @@ class GitHubPackagesClient:
         return GitHubAPIError(message, **common)
 
     def _transport_error(self, exc: Exception, method: str, display: str, retries: int, extra_secret: t.Optional[str]) -> TransportError:
+        unreachable = self._unreachable(exc)
+        if unreachable:
+            fix = "check the host name in api_url" if unreachable == "does not resolve" else "check api_url's host and port, and that the server is up"
+            return TransportError("%s %s" % (urlsplit(self.api_url).hostname, unreachable), method=method, path=display,
+                                  hint="%s (%s)%s" % (fix, self.api_url, "; after %d retries" % retries if retries else ""))
         if isinstance(exc, requests.exceptions.SSLError):
             hint = "TLS verification failed: fix the CA bundle (REQUESTS_CA_BUNDLE) or, for a trusted test server only, set validate_certs=false"
         elif method == "POST" and not self._is_connect_failure(exc):

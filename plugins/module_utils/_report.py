@@ -249,7 +249,8 @@ def load_report(path: str) -> Report:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
-        raise ValueError("from_report: %s is not valid JSON: %s" % (path, error)) from None
+        raise ValueError("from_report: %s is not a cleanup report (not valid JSON: %s); give the OWNER-cleanup-TIME.json file a cleanup "
+                         "wrote, not its .md summary" % (path, error)) from None
     return parse_report(data, path)
 
 

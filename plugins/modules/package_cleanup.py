@@ -37,7 +37,10 @@ attributes:
       - GitHub's 5,000-download rule cannot be predicted (no API gives download counts), so check mode reports such versions as
         V(would_delete).
   diff_mode:
-    support: none
+    support: full
+    details:
+      - RV(diff) holds one entry per package that changes (or would, in check mode), with its active versions before and
+        after; Ansible prints only the versions that go (with a few kept ones around them as context).
   idempotent:
     support: full
 options:
@@ -339,6 +342,30 @@ packages:
       type: int
       returned: always
       sample: 0
+limit_waits:
+  description:
+    - The waits for GitHub's rate limits during the run, one per limit and resume time; the client's own pacing under
+      O(points_per_minute) is not one. Each names the limit (V(primary), the hourly budget, or V(secondary), a
+      C(Retry-After)), the time the run resumed (UTC) and how long it waited, in seconds.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - limit: primary
+      until: "2026-11-22T04:00:01Z"
+      seconds: 312
+diff:
+  description:
+    - One entry per package that changes (or would, in check mode), its active versions before and after, one line each
+      (name, id and tags), with headers naming the package.
+  returned: in diff mode
+  type: list
+  elements: dict
+  sample:
+    - before: "0.9.0 (id 11)\n1.0.0 (id 12)\n"
+      after: "1.0.0 (id 12)\n"
+      before_header: "npm web-ui: active versions"
+      after_header: "npm web-ui: after the cleanup (planned)"
 counts:
   description: The version outcomes added up over all packages, plus the number of packages and of failed packages.
   returned: always
@@ -492,7 +519,7 @@ class PackageContext:
 
     @property
     def diff_mode(self) -> bool:
-        return False
+        return self._module.diff_mode
 
     def warn(self, message: str) -> None:
         self._cleanup.warn(self.params, message)
@@ -634,7 +661,6 @@ class Cleanup:
             result.update(failed=True, msg=f"GitHub refused to delete {len(refused)} version(s) (ids {', '.join(map(str, refused))}): "
                                            f"{messages}; the other versions were deleted; add the refused ones to exclude to stop this")
         result["refused_version_ids"] = refused
-        result.pop("diff", None)
         return result
 
     def result(self, results: list[dict[str, t.Any]], owner: Owner) -> dict[str, t.Any]:
@@ -662,7 +688,7 @@ class Cleanup:
             msg += f"; {counts['skipped_packages']} packages skipped (tag selectors on a type without tags)"
         if failed:
             msg += ": " + "; ".join(f"{f['package_type']} {f['name']}: {f['msg']}" for f in failed)
-        return {
+        outcome = {
             "changed": any(r["changed"] for r in results),
             "msg": msg,
             "packages": results,
@@ -670,7 +696,15 @@ class Cleanup:
             **bytes_totals(results),
             "failed_packages": failed,
             "report": report.as_dict(),
+            "limit_waits": self.module.client.limit_waits,
         }
+        # Ansible's diff callback takes a list: one entry per package that changes, named in its headers.
+        diffs = [dict(r.pop("diff"), before_header=f"{r['package_type']} {r['name']}: active versions",
+                      after_header=f"{r['package_type']} {r['name']}: {'after the cleanup (planned)' if dry_run else 'after the cleanup'}")
+                 for r in results if "diff" in r]
+        if self.module.diff_mode:
+            outcome["diff"] = [d for d in diffs if d["before"] != d["after"]]
+        return outcome
 
 
 def bytes_totals(results: list[dict[str, t.Any]]) -> dict[str, t.Optional[int]]:

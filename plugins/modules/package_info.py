@@ -154,7 +154,7 @@ EXAMPLES = r"""
 RETURN = r"""
 packages:
   description:
-    - The packages found, sorted by name, then package type.
+    - The packages found, sorted by name (ignoring case), then package type.
   returned: always
   type: list
   elements: dict
@@ -326,7 +326,7 @@ diagnostics:
   sample: ["name: the glob 'app-*' matched none of the 12 npm packages listed for the org acme; check the glob (case-sensitive, whole names)"]
 docker_conflicts:
   description:
-    - The packages that conflict in GitHub's Docker to container registry migration, sorted by name, then package type,
+    - The packages that conflict in GitHub's Docker to container registry migration, sorted by name (ignoring case), then package type,
       with the same keys as RV(packages) (without versions).
   returned: when O(include_docker_conflicts=true)
   type: list
@@ -472,8 +472,10 @@ def _newest_first(version: VersionInfo) -> tuple[str, int]:
     return (stamp if "." in stamp else stamp + ".000000", version["id"])
 
 
-def _package_key(package: dict[str, t.Any]) -> tuple[str, str]:
-    return (package["name"] or "", package["package_type"] or "")
+def _package_key(package: dict[str, t.Any]) -> tuple[str, str, str]:
+    # As a person reads a list: Acme.Core between acme-app and acme-web, not before every lower-case name.
+    name = package["name"] or ""
+    return (name.casefold(), name, package["package_type"] or "")
 
 
 class Inventory:

@@ -21,7 +21,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import IO, Any, Callable, cast
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "emulator"))
@@ -283,7 +283,41 @@ def scenario_paced(bench: Bench, quick: bool) -> list[Row]:
     row.notes.append(f"package_cleanup via ansible; {len(limited)} limit errors (403/429), {resets} waits for a primary reset, "
                      f"first to last request {span:.1f} s, whole run {total:.1f} s; limits: {SECONDARY_POINTS} points per "
                      f"{SECONDARY_WINDOW:g} s per endpoint, {PRIMARY_LIMIT} requests per {PRIMARY_WINDOW:g} s")
-    return [row]
+    return [row, paced_progress(bench, path, keep)]
+
+
+def paced_progress(bench: Bench, seed: Path, keep: int) -> Row:
+    """The same cleanup through the org_cleanup role: the time between its progress lines, and whether they show the waits
+    for the primary limit. The limits are scaled (a minute of 2 s), Ansible's own time per batch is not."""
+    with bench.emulator(seed) as emu:
+        emu.control.config(secondary_points=SECONDARY_POINTS, secondary_window_seconds=SECONDARY_WINDOW,
+                           primary_limit=PRIMARY_LIMIT, primary_window_seconds=PRIMARY_WINDOW)
+        play = bench.workdir / "cleanup.yml"
+        cleanup_play = ROLE_PLAY.replace("org_cleanup dry run", "org_cleanup").replace("org_cleanup_dry_run: true", "org_cleanup_dry_run: false")
+        play.write_text(cleanup_play.replace("org_cleanup_owner: acme", "org_cleanup_owner: acme\n        org_cleanup_policy: "
+                                             + json.dumps({"versions": ["*"], "keep_latest": keep})), encoding="utf-8")
+        extra = bench.workdir / "cleanup-vars.json"
+        extra.write_text(json.dumps({"bench_token": TOKEN["full"], "bench_api_url": emu.url,
+                                     "bench_report_dir": str(bench.workdir / "reports")}), encoding="utf-8")
+        env = dict(bench.env, **{WINDOW_ENV: str(SECONDARY_WINDOW)})
+        started = time.monotonic()
+        process = subprocess.Popen([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(play), "-e", f"@{extra}"],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines = [(time.monotonic() - started, line.strip()) for line in cast(IO[str], process.stdout)]
+        returncode = process.wait()
+    progress = [(moment, line) for moment, line in lines if line.startswith('"msg": "acme: batch')]
+    moments = [0.0] + [moment for moment, _ in progress] + [lines[-1][0] if lines else 0.0]
+    gaps = [b - a for a, b in zip(moments, moments[1:])]
+    waits = sum(1 for _, line in progress if "rate limit, resumed at" in line)
+    row = Row(f"2b progress: the same cleanup through org_cleanup, {len(progress)} progress lines", None, None, max(gaps), None,
+              target="a line at least every 60 s, limit waits shown")
+    row.ok = returncode == 0 and bool(progress) and max(gaps) <= 60 and waits > 0
+    row.notes.append(f"ansible-playbook rc {returncode}, {lines[-1][0]:.1f} s; longest time without a progress line {max(gaps):.1f} s "
+                     f"({max(gaps) / SECONDARY_WINDOW:.1f} scaled minutes: Ansible's own seconds per batch do not scale); "
+                     f"{waits} lines show a wait for the primary limit; last: {progress[-1][1] if progress else '-'}")
+    if returncode != 0:
+        row.notes.append("\n".join(line for _, line in lines[-30:]))
+    return row
 
 
 # ---- scenario 3: unpaced throughput -------------------------------------------------------------------------------
@@ -352,6 +386,40 @@ def scenario_overhead(bench: Bench, quick: bool) -> list[Row]:
     if completed.returncode != 0:
         row.notes.append((completed.stdout + completed.stderr)[-1500:])
     return [row]
+
+# ---- scenario 6: output at scale ----------------------------------------------------------------------------------
+
+def scenario_output(bench: Bench, quick: bool) -> list[Row]:
+    """The role's default output of a dry run over 300 packages: lines printed, and its time against the same run with
+    every ok result hidden (ANSIBLE_DISPLAY_OK_HOSTS=false: no summary, no batch lines). Each run twice, the faster counts."""
+    count = 60 if quick else 300
+    with bench.emulator(bench.seed(f"output-{count}", "org-scale", packages=count, versions_per_package=100)) as emu:
+        emu.control.config(primary_limit=None, secondary_points=None)
+        extra = {"bench_token": TOKEN["full"], "bench_api_url": emu.url, "bench_report_dir": str(bench.workdir / "reports")}
+        timings: dict[str, list[float]] = {"shown": [], "hidden": []}
+        lines, failures = 0, []
+        for _ in range(2):
+            for mode in ("shown", "hidden"):
+                if mode == "hidden":
+                    bench.env["ANSIBLE_DISPLAY_OK_HOSTS"] = "false"
+                try:
+                    completed, wall = bench.playbook(ROLE_PLAY, extra)
+                finally:
+                    bench.env.pop("ANSIBLE_DISPLAY_OK_HOSTS", None)
+                timings[mode].append(wall)
+                if completed.returncode != 0:
+                    failures.append((completed.stdout + completed.stderr)[-1500:])
+                if mode == "shown":
+                    lines = completed.stdout.count("\n")
+    shown, hidden = min(timings["shown"]), min(timings["hidden"])
+    row = Row(f"6 output: org_cleanup dry run, {count} packages, default output", None, None, shown, hidden,
+              target="<= 400 lines, wall <= 1.10 x wall with ok results hidden")
+    row.ok = not failures and lines <= 400 and shown <= 1.10 * hidden
+    row.notes.append(f"{lines} lines printed; walls {', '.join(f'{w:.1f}' for w in timings['shown'])} s shown, "
+                     f"{', '.join(f'{w:.1f}' for w in timings['hidden'])} s hidden (floor = the faster hidden run)")
+    row.notes.extend(failures)
+    return [row]
+
 
 # ---- scenario 5: memory -------------------------------------------------------------------------------------------
 
@@ -422,6 +490,7 @@ SCENARIOS: dict[str, Callable[[Bench, bool], list[Row]]] = {
     "throughput": scenario_throughput,
     "overhead": scenario_overhead,
     "memory": scenario_memory,
+    "output": scenario_output,
 }
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import email.utils
+import socket
 import threading
 import time
 import typing as t
@@ -164,6 +165,19 @@ def test_exhausted_budget_waits_for_the_reset_before_the_next_request(fake_time:
     client.get_package(ORG, "container", "app")
     assert fake_time.sleeps == [101.0]
     assert sent_at == [0.0, 101.0, 101.0]
+
+
+def test_the_client_tells_each_wait_for_a_limit_and_when_it_resumed(fake_time: FakeTime, server: FakeGitHub) -> None:
+    server.on("GET", PKG, ok({"id": 1}, **_limit(0, 100)), ok({"id": 1}, **_limit(4999, 3700)))
+    server.on("DELETE", VERSION, fail(403, SECONDARY, retry_after="7"), ok(None, 204))
+    client = make_client(fake_time)
+    client.get_package(ORG, "container", "app")
+    assert client.limit_waits == []
+    client.get_package(ORG, "container", "app")
+    client.delete_version(ORG, "container", "app", 1)
+    # The primary budget came back 101 s after the start (2027-01-15T08:01:41Z); the Retry-After of 7 s then ended at 108 s.
+    assert client.limit_waits == [{"limit": "primary", "until": "2027-01-15T08:01:41Z", "seconds": 101},
+                                  {"limit": "secondary", "until": "2027-01-15T08:01:48Z", "seconds": 7}]
 
 
 def test_a_reset_beyond_rate_limit_wait_raises_without_sending(fake_time: FakeTime, server: FakeGitHub) -> None:
@@ -372,3 +386,60 @@ def test_at_most_max_concurrency_requests_in_flight(server: FakeGitHub) -> None:
     assert results == [{"id": 1}] * 24
     assert in_flight[1] == 3
     assert client.request_count == 24
+
+
+# ---- a wrong api_url fails at once --------------------------------------------------------------
+
+
+def unreachable(cause: OSError) -> requests.exceptions.ConnectionError:
+    """A connect failure as requests raises it, with the socket error urllib3 chains under it."""
+    error = urllib3.exceptions.NewConnectionError(None, "Failed to establish a new connection: %s" % cause)
+    error.__cause__ = cause
+    return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/x", error))
+
+
+REFUSED = ConnectionRefusedError(111, "Connection refused")
+NO_HOST = socket.gaierror(-2, "Name or service not known")
+
+
+@pytest.mark.parametrize(("cause", "message"), [
+    (REFUSED, "GET %s: api.github.com refused the connection; check api_url's host and port, and that the server is up "
+              "(https://api.github.com)" % PKG),
+    (NO_HOST, "GET %s: api.github.com does not resolve; check the host name in api_url (https://api.github.com)" % PKG),
+])
+def test_a_host_that_cannot_be_reached_at_first_contact_fails_at_once(fake_time: FakeTime, server: FakeGitHub, cause: OSError,
+                                                                      message: str) -> None:
+    server.on("GET", PKG, unreachable(cause), ok({"id": 1}))
+    client = make_client(fake_time, max_retries=5)
+    with pytest.raises(errors.TransportError) as info:
+        client.get_package(ORG, "container", "app")
+    assert str(info.value) == message
+    assert client.request_count == 1 and fake_time.sleeps == []
+
+
+def test_a_refused_connection_after_the_server_answered_is_retried(fake_time: FakeTime, server: FakeGitHub) -> None:
+    server.on("GET", PKG, ok({"id": 1}), unreachable(REFUSED), ok({"id": 1}))
+    client = make_client(fake_time, max_retries=5)
+    client.get_package(ORG, "container", "app")
+    assert client.get_package(ORG, "container", "app") == {"id": 1}
+    assert client.request_count == 3 and len(fake_time.sleeps) == 1
+
+
+PAGE = (200, {"Content-Type": "text/html; charset=utf-8"}, "<!DOCTYPE html><html>GitHub Enterprise</html>")
+
+
+@pytest.mark.parametrize("answer", [PAGE, (404,) + PAGE[1:]])
+@pytest.mark.parametrize(("api_url", "fix"), [
+    ("https://ghe.example.com", "for GitHub Enterprise Server, api_url is https://ghe.example.com/api/v3"),
+    ("https://ghe.example.com/api/v3", "check api_url (https://ghe.example.com/api/v3)"),
+])
+def test_a_web_page_instead_of_the_api_names_api_url_and_the_fix(fake_time: FakeTime, answer: t.Tuple[int, t.Dict[str, str], str],
+                                                                  api_url: str, fix: str) -> None:
+    with responses.RequestsMock() as rsps:
+        rsps.add("GET", api_url + PKG, body=answer[2], status=answer[0], headers=answer[1])
+        client = make_client(fake_time, api_url, max_retries=5)
+        with pytest.raises(errors.GitHubAPIError) as info:
+            client.get_package(ORG, "container", "app")
+    assert str(info.value) == "GET %s: %d the answer is not valid JSON (text/html): api_url is not GitHub's REST API; %s" % (
+        PKG, answer[0], fix)
+    assert client.request_count == 1

@@ -183,7 +183,7 @@ def test_load_report_turns_io_and_json_problems_into_value_errors(tmp_path: t.An
         load_report(str(tmp_path / "missing.json"))
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(ValueError, match="from_report: .*bad.json is not valid JSON"):
+    with pytest.raises(ValueError, match=r"from_report: .*bad.json is not a cleanup report \(not valid JSON: .*\); give the OWNER-cleanup-TIME.json file"):
         load_report(str(bad))
     malformed = tmp_path / "malformed.json"
     malformed.write_text(json.dumps(changed("owner_type", "team")))

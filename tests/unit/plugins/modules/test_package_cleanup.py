@@ -128,10 +128,10 @@ def gh() -> t.Iterator[FakeGitHub]:
         yield fake
 
 
-def run(args: dict[str, t.Any], check_mode: bool = False) -> Exited:
+def run(args: dict[str, t.Any], check_mode: bool = False, diff: bool = False) -> Exited:
     # These packages are single-platform images; the image graph has its own test below.
     full = {"token": TOKEN, "owner": "acme", "max_retries": 0, "points_per_minute": 0, "manifest_graph": False, **args}
-    return run_main(package_cleanup.main, full, TOKEN, check_mode)
+    return run_main(package_cleanup.main, full, TOKEN, check_mode, diff)
 
 
 PACKAGES = [
@@ -172,6 +172,30 @@ def test_check_mode_plans_every_package_and_sends_no_write(gh: FakeGitHub) -> No
     assert report.dry_run is True and report.owner == "acme" and report.owner_type == "org"
     assert [(p.name, p.id, [v.id for v in p.versions]) for p in report.packages] == [("team/app", 100, [11, 12]), ("web-ui", None, [21, 22, 23])]
     assert out.result["msg"] == "would delete 5 versions of 2 packages (0 whole packages); 0 packages failed"
+    assert out.result["limit_waits"] == []  # no rate limit was met (the client's test covers the waits themselves)
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_diff_mode_shows_the_plan_of_each_package_that_changes(gh: FakeGitHub, check_mode: bool) -> None:
+    packages = PACKAGES + [{"package_type": "container", "name": "public-app", "tags": ["no-such-tag"]}]
+    out = run({"packages": packages, "policy": {"older_than": "30d"}}, check_mode=check_mode, diff=True)
+    assert not out.failed
+    after = "after the cleanup (planned)" if check_mode else "after the cleanup"
+    # public-app has nothing to delete: no entry. Each entry lists the active versions before and after, oldest first.
+    assert out.result["diff"] == [
+        {"before_header": "container team/app: active versions", "after_header": f"container team/app: {after}",
+         "before": "sha256:aa (id 11; tags: pr-1)\nsha256:bb (id 12; tags: pr-2)\nsha256:cc (id 13; tags: v1.0.0, latest)\n"
+                   "sha256:dd (id 14; tags: pr-3)\n",
+         "after": "sha256:cc (id 13; tags: v1.0.0, latest)\nsha256:dd (id 14; tags: pr-3)\n"},
+        {"before_header": "npm web-ui: active versions", "after_header": f"npm web-ui: {after}",
+         "before": "1.0.0 (id 21)\n1.1.0-rc.1 (id 22)\n1.1.0 (id 23)\n2.0.0 (id 24)\n", "after": "2.0.0 (id 24)\n"},
+    ]
+    assert all("diff" not in package for package in out.result["packages"])
+
+
+def test_without_diff_mode_there_is_no_diff(gh: FakeGitHub) -> None:
+    out = run({"packages": PACKAGES, "policy": {"older_than": "30d"}}, check_mode=True)
+    assert "diff" not in out.result
 
 
 def test_deletes_exactly_the_plan_of_every_package_and_reports_it(gh: FakeGitHub) -> None:

@@ -83,12 +83,16 @@ def test_lists_every_type_of_an_org_sorted_with_the_documented_fields(api: respo
             items = [package("zeta", "container", pid=3), package("team/app", "container", repo="octo-org/app", pid=2)]
         elif package_type == "npm":
             items = [package("zeta", "npm", pid=4, visibility="public")]
+        elif package_type == "nuget":
+            items = [package("Widget", "nuget", pid=5)]
         listing(api, "/orgs/octo-org", package_type, items)
 
     result = run_module({"owner": "octo-org"}).result
 
     assert result["changed"] is False
-    assert [(p["name"], p["package_type"]) for p in result["packages"]] == [("team/app", "container"), ("zeta", "container"), ("zeta", "npm")]
+    # Sorted by name ignoring case, as a person reads a list, then by type.
+    assert [(p["name"], p["package_type"]) for p in result["packages"]] == [
+        ("team/app", "container"), ("Widget", "nuget"), ("zeta", "container"), ("zeta", "npm")]
     assert result["packages"][0] == {
         "id": 2, "name": "team/app", "package_type": "container", "visibility": "private", "version_count": 3,
         "repository": "octo-org/app", "owner": "octo-org", "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-02-01T00:00:00Z",
