@@ -25,6 +25,7 @@ PLACEHOLDER = re.compile(r"\.\.\.|; |\b(?:N|M|ORG|OWNER|URL|HOST|PATH|FIELD|NAME
 # What others print, quoted in the guide next to what the collection adds: GitHub's messages, the exception names of
 # requests, and ansible-core's message for a missing library.
 OTHERS_SAY = ("Publicly visible package versions with more than 5000 downloads cannot be deleted", "Bad credentials",
+              "Resource not accessible by integration",
               "API rate limit exceeded", "ConnectionError", "Failed to import the required Python library (requests)")
 PUNCTUATION = " ;:,.()/'\"`"
 
