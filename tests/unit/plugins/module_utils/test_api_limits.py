@@ -434,7 +434,7 @@ PAGE = (200, {"Content-Type": "text/html; charset=utf-8"}, "<!DOCTYPE html><html
     ("https://ghe.example.com/api/v3", "check api_url (https://ghe.example.com/api/v3)"),
 ])
 def test_a_web_page_instead_of_the_api_names_api_url_and_the_fix(fake_time: FakeTime, answer: t.Tuple[int, t.Dict[str, str], str],
-                                                                  api_url: str, fix: str) -> None:
+                                                                 api_url: str, fix: str) -> None:
     with responses.RequestsMock() as rsps:
         rsps.add("GET", api_url + PKG, body=answer[2], status=answer[0], headers=answer[1])
         client = make_client(fake_time, api_url, max_retries=5)
