@@ -522,8 +522,8 @@ class GitHubPackagesClient:
                 response = self._send(method, url)
                 headers = response.headers
             except requests.exceptions.RequestException as exc:
-                if retries < self.max_retries and self._may_retry_exception(method, exc) and not (
-                        not self._reached and self._unreachable(exc)):
+                # Before anything answered, a host that does not resolve or refuses is a wrong api_url: retrying cannot fix it.
+                if retries < self.max_retries and self._may_retry_exception(method, exc) and (self._reached or not self._unreachable(exc)):
                     self._sleep(self._backoff(retries))
                     retries += 1
                     continue
@@ -829,19 +829,17 @@ def _integration_hint(method: str, display: str, accepted: t.Optional[str]) -> s
     """What to grant when GitHub refuses an installation token (a workflow's GITHUB_TOKEN), by the kind of request."""
     path = display.split("?", 1)[0]
     wants = " (GitHub asks for %s)" % accepted if accepted else ""
+    token = "the token is a GitHub App installation token, such as a workflow's GITHUB_TOKEN"
     if path.endswith("/packages") or path.endswith("/docker/conflicts"):
-        return ("the token is a GitHub App installation token, such as a workflow's GITHUB_TOKEN, which cannot list an owner's "
-                "packages%s: name the packages instead (exact names in name, packages or org_cleanup_include), or use a personal "
-                "access token (classic)" % wants)
+        return ("%s, which cannot list an owner's packages%s: name the packages instead (exact names in name, packages or "
+                "org_cleanup_include), or use a personal access token (classic)" % (token, wants))
     if path == "/user" or path.startswith("/user/"):
-        return ("the token is a GitHub App installation token, such as a workflow's GITHUB_TOKEN, which is no user account: "
-                "give owner and owner_type")
+        return "%s, which is no user account: give owner and owner_type" % token
     if method == "GET":
-        return ("the token is a GitHub App installation token, such as a workflow's GITHUB_TOKEN%s: in the package's settings, "
-                "Manage Actions access, add the workflow's repository, and give the workflow permissions: packages: read" % wants)
-    return ("the token is a GitHub App installation token, such as a workflow's GITHUB_TOKEN%s: in the package's settings, "
-            "Manage Actions access, give the workflow's repository the Admin role, and give the workflow permissions: packages: write"
-            % wants)
+        grant = "add the workflow's repository, and give the workflow permissions: packages: read"
+    else:
+        grant = "give the workflow's repository the Admin role, and give the workflow permissions: packages: write"
+    return "%s%s: in the package's settings, Manage Actions access, %s" % (token, wants, grant)
 
 
 def unknown_owner_message(owner: t.Optional[str], owner_type: str, api_url: str, error: GitHubAPIError) -> str:
