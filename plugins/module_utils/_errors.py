@@ -10,6 +10,13 @@ import datetime
 import typing as t
 
 
+class OptionError(ValueError):
+    """A module option (or role variable) the user set is wrong; ``str(e)`` names the option and the fix.
+
+    Modules turn it into a failure message; any other exception is a bug and stays a traceback.
+    """
+
+
 class GitHubAPIError(Exception):
     """A failed GitHub API call. ``str(e)`` is one line: ``<METHOD> <path>: <status> <message>[; hint]``."""
 
