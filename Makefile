@@ -25,7 +25,7 @@ COLL := $(TREE)/ansible_collections/ghpkgs/registry
 BUILD := $(TREE)-build
 PYTEST_ARGS ?=
 
-.PHONY: test quick setup future demo lint style reliability benchmark venvs tree ansible-test-pip units units-old units-new \
+.PHONY: test quick setup future demo lint style types reliability benchmark venvs tree ansible-test-pip units units-old units-new \
   units-replay sanity integration integration-old integration-new future-tests future-release emulator fidelity registry clean release-check changelog
 
 # Every test, each target timed (tests/tools/run-targets prints the table), in two lanes side by side: the second
@@ -33,18 +33,22 @@ PYTEST_ARGS ?=
 # release checks run in `future`, with the clock moved ahead.
 TEST_SETUP := setup
 TEST_LANE1 := integration-old future-tests
-TEST_LANE2 := TREE=$(TREE)-2 units-old emulator fidelity sanity lint demo registry reliability future-release
+TEST_LANE2 := TREE=$(TREE)-2 units-old emulator fidelity sanity lint types demo registry reliability future-release
 test:
 	@tests/tools/run-targets "$(MAKE)" "$(TEST_SETUP)" "$(TEST_LANE1)" "$(TEST_LANE2)"
 
-# The inner loop (under 90 s once the venvs exist): style, the unit tests on the newest ansible-core in random order,
-# and the emulator's own tests.
-quick: style venvs tree
+# The inner loop (under 90 s once the venvs exist): style, types, the unit tests on the newest ansible-core in random
+# order, and the emulator's own tests.
+quick: style types venvs tree
 	cd $(COLL) && PYTHONPATH=$(TREE) $(CURDIR)/$(NEW)/bin/python -m pytest $(PYTEST_ARGS) -n 2 -p randomly -p no:cacheprovider tests/unit
 	PYTHONPATH=tests/emulator $(NEW)/bin/python -m pytest $(PYTEST_ARGS) -p randomly -p no:cacheprovider tests/emulator/tests
 
 style: $(OLD)/.ok
 	$(OLD)/bin/ruff check --config tests/tools/ruff.toml plugins tests
+
+# mypy over plugins/ (tests/tools/mypy.ini), in the collection tree so that the ansible_collections imports resolve.
+types: $(OLD)/.ok tree
+	cd $(TREE) && $(CURDIR)/$(OLD)/bin/mypy --config-file $(CURDIR)/tests/tools/mypy.ini -p ansible_collections.ghpkgs.registry.plugins
 
 setup: venvs $(MID)/.ok $(LINT)/.ok tree ansible-test-pip
 

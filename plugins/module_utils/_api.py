@@ -104,7 +104,7 @@ def _check_version_id(version_id: t.Any) -> int:
     return version_id
 
 
-def _check_package_type(package_type: t.Any) -> str:
+def _check_package_type(package_type: object) -> str:
     if package_type not in PACKAGE_TYPES:
         raise ValueError("package_type must be one of %s, got %r" % (", ".join(PACKAGE_TYPES), package_type))
     return package_type
@@ -125,7 +125,7 @@ def _origin(url: str) -> t.Tuple[str, str, int]:
     return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
 
 
-def _sso_required(headers: t.Any) -> bool:
+def _sso_required(headers: t.Mapping[str, str]) -> bool:
     # "partial-results; organizations=..." only says some orgs were left out of a listing: not an error.
     return headers.get("X-GitHub-SSO", "").split(";")[0].strip().lower() == "required"
 
@@ -357,13 +357,13 @@ class GitHubPackagesClient:
         return resolved
 
     def get_user(self, login: str) -> t.Dict[str, t.Any]:
-        return self._json("GET", "/users/" + _segment(login, "login"))
+        return t.cast(t.Dict[str, t.Any], self._json("GET", "/users/" + _segment(login, "login")))
 
     def get_authenticated_user(self) -> t.Dict[str, t.Any]:
-        return self._json("GET", "/user")
+        return t.cast(t.Dict[str, t.Any], self._json("GET", "/user"))
 
     def get_rate_limit(self) -> t.Dict[str, t.Any]:
-        return self._json("GET", "/rate_limit", primary_gate=False)
+        return t.cast(t.Dict[str, t.Any], self._json("GET", "/rate_limit", primary_gate=False))
 
     # ---- packages -----------------------------------------------------------------------------
 
@@ -377,7 +377,7 @@ class GitHubPackagesClient:
         return self._paginate(self._owner(owner).prefix + "/packages", query, "read", package_type)
 
     def get_package(self, owner: Owner, package_type: str, name: str) -> t.Dict[str, t.Any]:
-        return self._json("GET", self._package_path(owner, package_type, name), op="read", package_type=package_type)
+        return t.cast(t.Dict[str, t.Any], self._json("GET", self._package_path(owner, package_type, name), op="read", package_type=package_type))
 
     def delete_package(self, owner: Owner, package_type: str, name: str) -> None:
         self._json("DELETE", self._package_path(owner, package_type, name), op="delete", package_type=package_type)
@@ -400,7 +400,7 @@ class GitHubPackagesClient:
         return self._paginate(path, {"state": state}, "read", package_type)
 
     def get_version(self, owner: Owner, package_type: str, name: str, version_id: int) -> t.Dict[str, t.Any]:
-        return self._json("GET", self._version_path(owner, package_type, name, version_id), op="read", package_type=package_type)
+        return t.cast(t.Dict[str, t.Any], self._json("GET", self._version_path(owner, package_type, name, version_id), op="read", package_type=package_type))
 
     def delete_version(self, owner: Owner, package_type: str, name: str, version_id: int) -> None:
         self._json("DELETE", self._version_path(owner, package_type, name, version_id), op="delete", package_type=package_type)
@@ -631,7 +631,7 @@ class GitHubPackagesClient:
         return status in _RETRY_STATUSES
 
     def _backoff(self, retries: int) -> float:
-        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * (2 ** retries))
+        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * (2.0 ** retries))
         return delay / 2 + self._random.uniform(0, delay / 2)
 
     def _retry_after(self, headers: t.Any) -> t.Optional[float]:
@@ -799,6 +799,7 @@ class GitHubPackagesClient:
             fix = "check the host name in api_url" if unreachable == "does not resolve" else "check api_url's host and port, and that the server is up"
             return TransportError("%s %s" % (urlsplit(self.api_url).hostname, unreachable), method=method, path=display,
                                   hint="%s (%s)%s" % (fix, self.api_url, "; after %d retries" % retries if retries else ""))
+        hint: t.Optional[str]
         if isinstance(exc, requests.exceptions.SSLError):
             hint = "TLS verification failed: fix the CA bundle (REQUESTS_CA_BUNDLE) or, for a trusted test server only, set validate_certs=false"
         elif method == "POST" and not self._is_connect_failure(exc):
@@ -1071,11 +1072,11 @@ class RegistryClient:
                 self._sleep(self._backoff(retries))
                 retries += 1
                 continue
-            response.retries = retries
+            response.retries = retries  # type: ignore[union-attr]  # an attribute of ours on requests' Response, read by _error
             return response
 
     def _backoff(self, retries: int) -> float:
-        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * (2 ** retries))
+        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * (2.0 ** retries))
         return delay / 2 + self._random.uniform(0, delay / 2)
 
     def _message(self, response: t.Any) -> str:

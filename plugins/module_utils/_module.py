@@ -156,6 +156,20 @@ class _StreamingModule(AnsibleModule):
         sys.stdout.write("\n")
 
 
+class _AnsibleModule(t.Protocol):
+    """What GitHubPackagesModule uses of AnsibleModule, typed: ansible-core ships no types, and its exits never return."""
+
+    params: dict[str, t.Any]
+    check_mode: bool
+    _diff: bool
+
+    def warn(self, warning: str) -> None: ...
+
+    def fail_json(self, msg: str, **kwargs: t.Any) -> t.NoReturn: ...
+
+    def exit_json(self, **kwargs: t.Any) -> t.NoReturn: ...
+
+
 class GitHubPackagesModule:
     """An AnsibleModule with the shared options, a lazily built API client and uniform error reporting.
 
@@ -167,7 +181,7 @@ class GitHubPackagesModule:
         spec = dict(SHARED_OPTIONS)
         spec.update(argument_spec or {})
         module_kwargs.setdefault("supports_check_mode", True)
-        self.module = _StreamingModule(argument_spec=spec, **module_kwargs)
+        self.module: _AnsibleModule = _StreamingModule(argument_spec=spec, **module_kwargs)
         self.params = self.module.params
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)

@@ -130,14 +130,14 @@ def parse_manifest(digest: str, body: bytes, content_type: t.Optional[str] = Non
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
             raise ValueError("manifest %s: an entry of 'manifests' has no digest" % digest)
-        platform = entry.get("platform") if isinstance(entry.get("platform"), dict) else {}
-        annotations = entry.get("annotations") if isinstance(entry.get("annotations"), dict) else {}
+        platform = entry["platform"] if isinstance(entry.get("platform"), dict) else {}
+        annotations = entry["annotations"] if isinstance(entry.get("annotations"), dict) else {}
         name = "/".join(str(platform[key]) for key in ("os", "architecture", "variant") if platform.get(key))
         attestation = name == "unknown/unknown" or annotations.get("vnd.docker.reference.type") == "attestation-manifest"
         children.append(Child(entry["digest"], _media_type(entry.get("mediaType")), sys.intern(name) if name else None, attestation))
     subject = data.get("subject")
     subject_digest = subject.get("digest") if isinstance(subject, dict) and isinstance(subject.get("digest"), str) else None
-    layers = data.get("layers") if isinstance(data.get("layers"), list) else []
+    layers = data["layers"] if isinstance(data.get("layers"), list) else []
     in_toto = bool(layers) and all(isinstance(layer, dict) and layer.get("mediaType") == IN_TOTO for layer in layers)
     return Manifest(digest, media_type, tuple(children), subject_digest, in_toto, pack_blobs(data))
 
@@ -286,7 +286,8 @@ class ImageGraph:
 
         Exact, yet without a set of every blob (a package may have 100,000 manifests): bitmaps find the few blobs that may be
         shared, and only those are checked one by one."""
-        kept, gone = [], []
+        kept: t.List[bytes] = []
+        gone: t.List[bytes] = []
         for name, packed in self.blobs.items():
             (gone if deleted(self.by_digest[name]) else kept).append(packed)
         kept_bits = _bitmap(kept)

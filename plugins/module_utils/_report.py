@@ -130,21 +130,21 @@ def _field(data: t.Mapping[str, t.Any], key: str, where: str, kinds: t.Tuple[typ
 
 
 def _text(data: t.Mapping[str, t.Any], key: str, where: str, required: bool = True) -> t.Optional[str]:
-    value = _field(data, key, where, (str,), "a non-empty string", required)
+    value: t.Optional[str] = _field(data, key, where, (str,), "a non-empty string", required)
     if value is not None and not value.strip():
         _fail("%s.%s" % (where, key), "must not be empty")
     return value
 
 
 def _timestamp(data: t.Mapping[str, t.Any], key: str, where: str, required: bool = False) -> t.Optional[str]:
-    value = _field(data, key, where, (str,), "an ISO 8601 timestamp such as 2026-11-22T03:00:00Z", required)
+    value: t.Optional[str] = _field(data, key, where, (str,), "an ISO 8601 timestamp such as 2026-11-22T03:00:00Z", required)
     if value is not None:
         parse_timestamp(value, "%s.%s" % (where, key))
     return value
 
 
 def _positive_int(data: t.Mapping[str, t.Any], key: str, where: str, required: bool = True) -> t.Optional[int]:
-    value = _field(data, key, where, (int,), "a positive integer", required)
+    value: t.Optional[int] = _field(data, key, where, (int,), "a positive integer", required)
     if value is not None and value < 1:
         _fail("%s.%s" % (where, key), "expected a positive integer, got %d" % value)
     return value
@@ -152,7 +152,7 @@ def _positive_int(data: t.Mapping[str, t.Any], key: str, where: str, required: b
 
 def _count(data: t.Mapping[str, t.Any], key: str, where: str) -> t.Optional[int]:
     """An optional non-negative integer."""
-    value = _field(data, key, where, (int,), "a non-negative integer", required=False)
+    value: t.Optional[int] = _field(data, key, where, (int,), "a non-negative integer", required=False)
     if value is not None and value < 0:
         _fail("%s.%s" % (where, key), "expected a non-negative integer, got %d" % value)
     return value
@@ -192,7 +192,7 @@ def _package(data: t.Any, where: str) -> ReportPackage:
             _fail("%s.versions[%d]" % (where, index), "version id %d is listed twice (also at versions[%d])" % (version.id, seen[version.id]))
         seen[version.id] = index
     return ReportPackage(
-        package_type=t.cast(str, package_type),
+        package_type=package_type,
         name=name,
         package_deleted=package_deleted,
         versions=versions,
@@ -233,7 +233,7 @@ def parse_report(data: t.Any, source: str = "report") -> Report:
         generated_at=data["generated_at"],
         api_url=api_url,
         owner=owner,
-        owner_type=t.cast(str, owner_type),
+        owner_type=owner_type,
         dry_run=dry_run,
         packages=packages,
     )

@@ -396,15 +396,16 @@ class Policy:
         def put(name: str, value: Any) -> None:
             object.__setattr__(self, name, value)
 
-        if self.version_ids is not None:
-            if isinstance(self.version_ids, (str, bytes)) or not isinstance(self.version_ids, (list, tuple)):
-                raise ValueError(f"version_ids: expected a list of integers, got {self.version_ids!r}")
-            for version_id in self.version_ids:
+        given_ids: object = self.version_ids  # what the caller passed, not yet the declared type
+        if given_ids is not None:
+            if isinstance(given_ids, (str, bytes)) or not isinstance(given_ids, (list, tuple)):
+                raise ValueError(f"version_ids: expected a list of integers, got {given_ids!r}")
+            for version_id in given_ids:
                 if isinstance(version_id, bool) or not isinstance(version_id, int):
                     raise ValueError(f"version_ids: {version_id!r} is not an integer")
                 if version_id <= 0:
                     raise ValueError(f"version_ids: {version_id} is not a version id (a positive integer)")
-            put("version_ids", tuple(self.version_ids))
+            put("version_ids", tuple(given_ids))
         for name in ("versions", "tags", "exclude"):
             value = getattr(self, name)
             if name == "exclude" and value is None:
@@ -414,8 +415,9 @@ class Policy:
                 put(name, tuple(value))
         put("untagged", _optional_bool(self.untagged, "untagged"))
         put("prerelease", _optional_bool(self.prerelease, "prerelease"))
-        if self.older_than is not None and not isinstance(self.older_than, timedelta):
-            put("older_than", parse_duration(self.older_than, "older_than"))
+        given_age: timedelta | str | int | float | None = self.older_than  # a caller may pass a duration string
+        if given_age is not None and not isinstance(given_age, timedelta):
+            put("older_than", parse_duration(given_age, "older_than"))
         if self.older_than is not None and self.older_than < timedelta(0):
             raise ValueError(f"older_than: must not be negative, got {self.older_than}")
         if self.age_from is None:

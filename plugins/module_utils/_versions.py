@@ -157,7 +157,7 @@ def registry_url(params: t.Mapping[str, t.Any]) -> t.Optional[str]:
 
     ValueError (naming the option and the fix) when the graph is needed and no registry can be told.
     """
-    given = params.get("registry_url")
+    given: t.Optional[str] = params.get("registry_url")
     if given is not None and not given.strip():
         raise ValueError("registry_url: is blank; give the container registry (https://ghcr.io), or leave it out to derive it from api_url")
     if params["package_type"] != "container" or params["state"] != "absent" or not params.get("manifest_graph", True):

@@ -346,7 +346,6 @@ docker_conflicts:
 
 import fnmatch
 import typing as t
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, Owner, RegistryClient
@@ -436,7 +435,7 @@ def package_info(item: dict[str, t.Any]) -> dict[str, t.Any]:
 VERSION_KEYS = ("id", "name", "tags", "created_at", "updated_at", "deleted_at", "html_url")
 
 
-class VersionInfo(Mapping):
+class VersionInfo(t.Mapping[str, t.Any]):
     """One returned version: a read-only mapping of VERSION_KEYS.
 
     Slots rather than a dict: with 100,000 versions they save about 20 MB at the moment ansible-core copies the result
@@ -507,9 +506,9 @@ class Inventory:
                 self.skipped[package_type] = error
         if len(self.skipped) == len(query.types):
             raise next(iter(self.skipped.values()))
-        for package_type, error in self.skipped.items():
+        for package_type, skipped in self.skipped.items():
             self.module.warn("package_type %s skipped: the token lacks scopes %s for it; add them, or set package_type to silence this"
-                             % (package_type, ", ".join(error.missing_scopes)))
+                             % (package_type, ", ".join(skipped.missing_scopes)))
         self._check_exact_names_found(found)
         if not (query.exact and not query.globs):
             self._diagnose_listing(found)
