@@ -5,81 +5,27 @@
 from __future__ import annotations
 
 import json
-import re
 import typing as t
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import responses
 
 
 from ansible_collections.ghpkgs.registry.plugins.modules import package as package_module
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules import github_fake
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, run_main
 
-API = "https://api.github.com"
+API = github_fake.API
 TOKEN = "ghp_PackageUnitTestSecret0123456789abcdef"
-DOWNLOADS = "Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance."
+DOWNLOADS = github_fake.MSG_DOWNLOADS
 
 
-class FakeGitHub:
-    """Packages of the org octo-org by (type, name): active ones in .active, deleted ones (restorable) in .deleted."""
+class FakeGitHub(github_fake.FakeGitHub):
+    """The shared fake for the org octo-org; its packages have two versions, and writes are "METHOD URL" (with the query)."""
 
-    def __init__(self, mock: responses.RequestsMock) -> None:
-        self.mock = mock
-        self.active: t.Dict[t.Tuple[str, str], t.Dict[str, t.Any]] = {}
-        self.deleted: t.Dict[t.Tuple[str, str], t.List[t.Dict[str, t.Any]]] = {}
-        self.scopes = "read:packages, write:packages, delete:packages"
-        self.refuse_delete: t.Optional[t.Tuple[int, str]] = None
-        self.before_restore: t.Optional[t.Callable[[], None]] = None
-        for method in ("GET", "POST", "DELETE", "PUT", "PATCH"):
-            mock.add_callback(method, re.compile(re.escape(API) + r"/.*"), callback=self.handle)
-
-    def add(self, package_type: str, name: str, pid: int, deleted: bool = False, restore_token: str = "") -> None:
-        body = {"id": pid, "name": name, "package_type": package_type, "visibility": "public", "version_count": 2,
-                "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "_token": restore_token}
-        if deleted:
-            self.deleted.setdefault((package_type, name), []).append(body)
-        else:
-            self.active[(package_type, name)] = body
-
-    @property
+    @property  # type: ignore[override]
     def writes(self) -> t.List[str]:
-        return ["%s %s" % (c.request.method, c.request.url) for c in self.mock.calls if c.request.method != "GET"]
-
-    def answer(self, status: int, body: t.Any = None) -> t.Tuple[int, t.Dict[str, str], str]:
-        if isinstance(body, dict):
-            body = {k: v for k, v in body.items() if not k.startswith("_")}
-        return status, {"X-OAuth-Scopes": self.scopes, "Content-Type": "application/json"}, "" if body is None else json.dumps(body)
-
-    def handle(self, request: t.Any) -> t.Tuple[int, t.Dict[str, str], str]:
-        parts = urlsplit(request.url)
-        if parts.path == "/users/octo-org":
-            return self.answer(200, {"login": "octo-org", "type": "Organization"})
-        match = re.fullmatch(r"/orgs/octo-org/packages/([a-z]+)/([^/]+)(/restore)?", parts.path)
-        assert match, parts.path
-        key = (match.group(1), unquote(match.group(2)))
-        if match.group(3) and request.method == "POST":
-            if self.before_restore:
-                self.before_restore()
-            token = parse_qs(parts.query).get("token", [None])[0]
-            candidates = [p for p in self.deleted.get(key, []) if token is None or p["_token"] == token]
-            if not candidates:
-                return self.answer(404, {"message": "Package not found."})
-            if key in self.active:
-                return self.answer(409, {"message": "An active package already exists with given name."})
-            self.deleted[key].remove(candidates[-1])
-            self.active[key] = candidates[-1]
-            return self.answer(204)
-        if key not in self.active:
-            return self.answer(404, {"message": "Package not found."})
-        if request.method == "GET":
-            return self.answer(200, self.active[key])
-        if request.method == "DELETE":
-            if self.refuse_delete:
-                return self.answer(self.refuse_delete[0], {"message": self.refuse_delete[1]})
-            self.deleted.setdefault(key, []).append(self.active.pop(key))
-            return self.answer(204)
-        return self.answer(405, {"message": "unexpected"})
+        return self.urls()
 
 
 @pytest.fixture

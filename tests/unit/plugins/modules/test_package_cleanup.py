@@ -2,16 +2,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""ghpkgs.registry.package_cleanup against a small stateful fake of GitHub's Packages API (HTTP mocked with responses)."""
+"""ghpkgs.registry.package_cleanup against the shared fake of GitHub's Packages API (github_fake.py, HTTP mocked with responses)."""
 
 from __future__ import annotations
 
 import json
-import re
-import threading
 import typing as t
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import responses
@@ -19,88 +17,31 @@ import responses
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import parse_report
 from ansible_collections.ghpkgs.registry.plugins.modules import package_cleanup
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules import github_fake
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, InlineExecutor, run_main
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules import test_package_version as pv
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.test_package_version_graph import children, multi_arch
 
-API = "https://api.github.com"
+API = github_fake.API
 TOKEN = "ghp_PackageCleanupUnitSecret0123456789abcd"
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
-MSG_DOWNLOADS = "Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance."
-MSG_LAST_TAGGED = "You cannot delete the last tagged version of a package. You must delete the package instead."
-WRITES = ("POST", "PUT", "PATCH", "DELETE")
+MSG_DOWNLOADS = github_fake.MSG_DOWNLOADS
 
 
 def days_ago(days: float) -> str:
     return (NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class FakeGitHub:
-    """The packages of the org acme with GitHub's deletion rules; scopes per token; every request recorded by responses."""
+class FakeGitHub(github_fake.FakeGitHub):
+    """The shared fake for the org acme on this file's clock; a cleanup never lists deleted versions; writes() shows paths
+    unquoted."""
 
     def __init__(self, mock: responses.RequestsMock) -> None:
-        self.versions: dict[tuple[str, str], dict[int, dict[str, t.Any]]] = {}
-        self.public: set[tuple[str, str]] = set()
-        self.downloads: dict[int, int] = {}
-        self.scopes = "read:packages, delete:packages, write:packages, repo"
-        self.lock = threading.Lock()
-        self.mock = mock
-        mock.get(f"{API}/users/acme", json={"login": "acme", "id": 9, "type": "Organization"})
-        route = re.compile(re.escape(API) + r"/orgs/acme/packages/.*")
-        for method in ("GET", "DELETE", "POST"):
-            mock.add_callback(method, route, callback=self.answer)
-
-    def add(self, package_type: str, name: str, vid: int, version: str, age: float, tags: t.Sequence[str] = (), downloads: int = 0) -> None:
-        metadata: dict[str, t.Any] = {"package_type": package_type}
-        if package_type == "container":
-            metadata["container"] = {"tags": list(tags)}
-        self.versions.setdefault((package_type, name), {})[vid] = {
-            "id": vid, "name": version, "created_at": days_ago(age), "updated_at": days_ago(age), "metadata": metadata,
-        }
-        self.downloads[vid] = downloads
-
-    def reply(self, status: int, body: t.Any = None, extra: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
-        headers = {"X-OAuth-Scopes": self.scopes, "Content-Type": "application/json", **(extra or {})}
-        return status, headers, "" if body is None else json.dumps(body)
-
-    def answer(self, request: t.Any) -> tuple[int, dict[str, str], str]:
-        parts = urlsplit(request.url)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        match = re.fullmatch(r"/orgs/acme/packages/([^/]+)/([^/]+)(/versions(?:/(\d+))?)?", parts.path)
-        assert match, parts.path
-        package_type, name, versions, vid = match.group(1), unquote(match.group(2)), match.group(3), match.group(4)
-        key = (package_type, name)
-        active = {i: v for i, v in self.versions.get(key, {}).items() if "deleted_at" not in v}
-        if not active:
-            return self.reply(404, {"message": "Package not found."})
-        if versions is None:
-            assert request.method == "DELETE"
-            for version in active.values():
-                version["deleted_at"] = days_ago(0)
-            return self.reply(204)
-        if request.method == "GET":
-            assert vid is None and query.get("state") == "active" and query.get("per_page") == "100"
-            return self.reply(200, sorted(active.values(), key=lambda v: v["id"], reverse=True))
-        assert request.method == "DELETE" and vid is not None
-        if "delete:packages" not in self.scopes:
-            return self.reply(403, {"message": "You need at least delete:packages scope to delete a package version."})
-        with self.lock:
-            version = active.get(int(vid))
-            if version is None:
-                return self.reply(404, {"message": "Package version not found."})
-            if key in self.public and self.downloads[version["id"]] > 5000:
-                return self.reply(400, {"message": MSG_DOWNLOADS})
-            tagged = [v for v in active.values() if v["metadata"].get("container", {}).get("tags")]
-            if package_type == "container" and tagged == [version]:
-                return self.reply(400, {"message": MSG_LAST_TAGGED})
-            version["deleted_at"] = days_ago(0)
-        return self.reply(204)
+        super().__init__(mock, owner="acme", now=NOW)
+        self.listable_states = ("active",)
 
     def writes(self) -> list[str]:
-        return [f"{c.request.method} {unquote(urlsplit(c.request.url).path)}" for c in self.mock.calls if c.request.method in WRITES]
-
-    def active_ids(self, package_type: str, name: str) -> set[int]:
-        return {i for i, v in self.versions[(package_type, name)].items() if "deleted_at" not in v}
+        return [unquote(write) for write in super().writes()]
 
 
 @pytest.fixture(autouse=True)
@@ -113,18 +54,18 @@ def gh() -> t.Iterator[FakeGitHub]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakeGitHub(mock)
         # app: pr-* images of various ages, a release; web-ui: npm versions; public-app: a release with too many downloads.
-        fake.add("container", "team/app", 11, "sha256:aa", 60, ["pr-1"])
-        fake.add("container", "team/app", 12, "sha256:bb", 40, ["pr-2"])
-        fake.add("container", "team/app", 13, "sha256:cc", 35, ["v1.0.0", "latest"])
-        fake.add("container", "team/app", 14, "sha256:dd", 2, ["pr-3"])
-        fake.add("npm", "web-ui", 21, "1.0.0", 90)
-        fake.add("npm", "web-ui", 22, "1.1.0-rc.1", 50)
-        fake.add("npm", "web-ui", 23, "1.1.0", 45)
-        fake.add("npm", "web-ui", 24, "2.0.0", 1)
-        fake.add("container", "public-app", 31, "sha256:p1", 50, ["pr-7"], downloads=12000)
-        fake.add("container", "public-app", 32, "sha256:p2", 45, ["pr-8"])
-        fake.add("container", "public-app", 33, "sha256:p3", 1, ["v2.0.0"])
-        fake.public.add(("container", "public-app"))
+        app, web_ui, public_app = fake.package("container", "team/app"), fake.package("npm", "web-ui"), fake.package("container", "public-app", public=True)
+        app.add(11, "sha256:aa", 60, ["pr-1"], digest=False)
+        app.add(12, "sha256:bb", 40, ["pr-2"], digest=False)
+        app.add(13, "sha256:cc", 35, ["v1.0.0", "latest"], digest=False)
+        app.add(14, "sha256:dd", 2, ["pr-3"], digest=False)
+        web_ui.add(21, "1.0.0", 90)
+        web_ui.add(22, "1.1.0-rc.1", 50)
+        web_ui.add(23, "1.1.0", 45)
+        web_ui.add(24, "2.0.0", 1)
+        public_app.add(31, "sha256:p1", 50, ["pr-7"], downloads=12000, digest=False)
+        public_app.add(32, "sha256:p2", 45, ["pr-8"], digest=False)
+        public_app.add(33, "sha256:p3", 1, ["v2.0.0"], digest=False)
         yield fake
 
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-import responses
 
 from ansible_collections.ghpkgs.registry.plugins.modules import package_info
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, run_main
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.test_package_version import (  # pylint: disable=unused-import
-    API,
     TOKEN,
     FakeGitHub,
     FakePackage,
@@ -24,13 +22,7 @@ from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.test_package
 
 
 def run(gh: FakeGitHub, args: dict[str, t.Any]) -> Exited:
-    """package_info over the packages of gh, listed (a glob), with the given options."""
-    items = [{"id": n, "name": name, "package_type": kind, "visibility": "private", "version_count": len(p.active()),
-              "owner": {"login": "octo-org"}, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-              "html_url": "https://github.com/x"} for n, ((kind, name), p) in enumerate(sorted(gh.packages.items()), 1)]
-    for kind in ("container", "npm"):
-        gh.mock.get(f"{API}/orgs/octo-org/packages", json=[i for i in items if i["package_type"] == kind], headers=gh.headers(),
-                    match=[responses.matchers.query_param_matcher({"package_type": kind, "per_page": "100"})])
+    """package_info over the packages of gh, listed (a glob: the fake answers the listings), with the given options."""
     full = {"token": TOKEN, "owner": "octo-org", "max_retries": 0, "points_per_minute": 0, "max_concurrency": 4, "name": ["*"],
             "package_type": ["container", "npm"], **args}
     return run_main(package_info.main, full, TOKEN, False)

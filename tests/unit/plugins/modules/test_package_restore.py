@@ -5,10 +5,9 @@
 from __future__ import annotations
 
 import json
-import re
 import typing as t
 from datetime import datetime, timezone
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
@@ -17,151 +16,25 @@ import responses
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, write_report
 from ansible_collections.ghpkgs.registry.plugins.modules import package_restore
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules import github_fake
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.github_fake import FakePackage, version
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, run_main
 
-API = "https://api.github.com"
+API = github_fake.API
 TOKEN = "ghp_RestoreUnitTestSecret0123456789abcdef"
 RESTORE_TOKEN = "rt-5ecret-restore-token"
 NOW = datetime(2026, 11, 22, 3, 0, 0, tzinfo=timezone.utc)
-ALL_SCOPES = "read:packages, write:packages, delete:packages"
 
 
-class FakePackage:
-    """A package with versions; a version dict carries deleted_at when deleted, and _with (an id) when deleted along with another."""
-
-    def __init__(self, package_type: str, name: str, pid: int, versions: t.List[t.Dict[str, t.Any]], deleted_at: t.Optional[str] = None) -> None:
-        self.package_type = package_type
-        self.name = name
-        self.id = pid
-        self.deleted_at = deleted_at
-        self.restore_token = "rt-%d" % pid
-        self.versions = {v["id"]: v for v in versions}
-
-    def json(self) -> t.Dict[str, t.Any]:
-        return {"id": self.id, "name": self.name, "package_type": self.package_type, "visibility": "private",
-                "version_count": len(self.active()), "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
-
-    def active(self) -> t.List[t.Dict[str, t.Any]]:
-        return [v for v in self.versions.values() if not v.get("deleted_at")]
-
-    def deleted(self) -> t.List[t.Dict[str, t.Any]]:
-        return [v for v in self.versions.values() if v.get("deleted_at")]
-
-
-def version(vid: int, name: str, tags: t.Sequence[str] = (), deleted_at: t.Optional[str] = None, **extra: t.Any) -> t.Dict[str, t.Any]:
-    body = {"id": vid, "name": name, "created_at": "2026-01-%02dT00:00:00Z" % (vid % 28 + 1), "updated_at": "2026-02-01T00:00:00Z",
-            "metadata": {"package_type": "container", "container": {"tags": list(tags)}}}
-    if deleted_at:
-        body["deleted_at"] = deleted_at
-    body.update(extra)
-    return body
-
-
-class FakeGitHub:
-    """A small stateful GitHub behind `responses`: packages of the org octo-org, restore rules, scripted failures."""
+class FakeGitHub(github_fake.FakeGitHub):
+    """The shared fake for the org octo-org on this file's clock; writes are "METHOD PATH"."""
 
     def __init__(self, mock: responses.RequestsMock) -> None:
-        self.mock = mock
-        self.packages: t.List[FakePackage] = []
-        self.scopes = ALL_SCOPES
-        self.overrides: t.Dict[t.Tuple[str, str], t.Tuple[int, str]] = {}
-        self.lost: t.Set[t.Tuple[str, str]] = set()  # requests that take effect, then answer 502 (a lost answer)
-        self.lost_once: t.Set[t.Tuple[str, str]] = set()  # the same, for the first such request only
-        for method in ("GET", "POST", "DELETE", "PUT", "PATCH"):
-            mock.add_callback(method, re.compile(re.escape(API) + r"/.*"), callback=self.handle)
+        super().__init__(mock, owner="octo-org", now=NOW)
 
-    def add(self, package: FakePackage) -> FakePackage:
-        self.packages.append(package)
-        return package
-
-    def find(self, package_type: str, name: str, deleted: bool = False) -> t.Optional[FakePackage]:
-        return next((p for p in self.packages if (p.package_type, p.name) == (package_type, name) and bool(p.deleted_at) == deleted), None)
-
-    @property
-    def requests(self) -> t.List[str]:
-        return ["%s %s" % (call.request.method, urlsplit(call.request.url).path) for call in self.mock.calls]
-
-    @property
+    @property  # type: ignore[override]
     def writes(self) -> t.List[str]:
         return [r for r in self.requests if not r.startswith("GET ")]
-
-    def answer(self, status: int, body: t.Any = None) -> t.Tuple[int, t.Dict[str, str], str]:
-        return status, {"X-OAuth-Scopes": self.scopes, "Content-Type": "application/json"}, "" if body is None else json.dumps(body)
-
-    @property
-    def listings(self) -> t.List[str]:
-        """The version listings requested, as "NAME STATE"."""
-        found = []
-        for call in self.mock.calls:
-            parts = urlsplit(call.request.url)
-            if call.request.method == "GET" and parts.path.endswith("/versions"):
-                found.append("%s %s" % (unquote(parts.path.split("/")[-2]), parse_qs(parts.query).get("state", ["active"])[0]))
-        return found
-
-    def handle(self, request: t.Any) -> t.Tuple[int, t.Dict[str, str], str]:
-        answer = self.apply(request)
-        key = (request.method, urlsplit(request.url).path)
-        if key in self.lost or key in self.lost_once:
-            self.lost_once.discard(key)
-            return self.answer(502, {"message": "Bad Gateway"})
-        return answer
-
-    def apply(self, request: t.Any) -> t.Tuple[int, t.Dict[str, str], str]:
-        parts = urlsplit(request.url)
-        query = parse_qs(parts.query)
-        path = parts.path
-        if (request.method, path) in self.overrides:
-            status, message = self.overrides[(request.method, path)]
-            return self.answer(status, {"message": message, "documentation_url": "https://docs.github.com/rest"})
-        if request.method == "GET" and path == "/users/octo-org":
-            return self.answer(200, {"login": "octo-org", "id": 1, "type": "Organization"})
-        match = re.fullmatch(r"/(?:orgs/octo-org|user)/packages/([a-z]+)/([^/]+)(/restore|/versions(?:/(\d+)(/restore)?)?)?", path)
-        if not match:
-            return self.answer(404, {"message": "Not Found"})
-        package_type, name, rest, vid, vrestore = match.groups()
-        name = unquote(name)
-        package = self.find(package_type, name)
-        if rest == "/restore" and request.method == "POST":
-            return self.restore_package(package_type, name, query.get("token", [None])[0])
-        if package is None:
-            return self.answer(404, {"message": "Package not found."})
-        if rest is None and request.method == "GET":
-            return self.answer(200, package.json())
-        if rest is None and request.method == "DELETE":
-            package.deleted_at = NOW.isoformat()
-            return self.answer(204)
-        if rest == "/versions" and request.method == "GET":
-            state = query.get("state", ["active"])[0]
-            return self.answer(200, package.deleted() if state == "deleted" else package.active())
-        found = package.versions.get(int(vid)) if vid else None
-        if vrestore and request.method == "POST":
-            if found is None or not found.get("deleted_at") or found.get("_expired"):
-                return self.answer(404, {"message": "Package version not found."})
-            if any(v["name"] == found["name"] for v in package.active()):
-                return self.answer(409, {"message": "An active package version already exists with given name."})
-            for other in package.versions.values():
-                if other is found or other.get("_with") == found["id"]:
-                    other.pop("deleted_at", None)
-            return self.answer(204)
-        if vid and request.method == "GET":
-            if found is None or found.get("deleted_at"):
-                return self.answer(404, {"message": "Package version not found."})
-            return self.answer(200, found)
-        return self.answer(405, {"message": "unexpected request"})
-
-    def restore_package(self, package_type: str, name: str, token: t.Optional[str]) -> t.Tuple[int, t.Dict[str, str], str]:
-        candidates = [p for p in self.packages if (p.package_type, p.name) == (package_type, name) and p.deleted_at
-                      and (token is None or p.restore_token == token)]
-        if not candidates:
-            return self.answer(404, {"message": "Package not found."})
-        if self.find(package_type, name) is not None:
-            return self.answer(409, {"message": "An active package already exists with given name."})
-        package = candidates[-1]
-        for v in package.versions.values():
-            if v.get("deleted_at") == package.deleted_at:
-                v.pop("deleted_at")
-        package.deleted_at = None
-        return self.answer(204)
 
 
 @pytest.fixture(autouse=True)

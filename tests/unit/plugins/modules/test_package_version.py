@@ -2,249 +2,45 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""ghpkgs.registry.package_version against a small stateful fake of GitHub's Packages API (HTTP mocked with responses)."""
+"""ghpkgs.registry.package_version against the shared fake of GitHub's Packages API (github_fake.py, HTTP mocked with responses)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import re
-import threading
 import typing as t
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
 
 
 from ansible_collections.ghpkgs.registry.plugins.modules import package_version
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules import github_fake
+from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.github_fake import (  # noqa: F401 pylint: disable=unused-import
+    API,
+    MSG_DOWNLOADS,
+    MSG_LAST_TAGGED,
+    MSG_LAST_VERSION,
+    REGISTRY,
+    FakePackage,
+    digest_of,
+    image,
+    index,
+)
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, run_main
 
-API = "https://api.github.com"
-REGISTRY = "https://ghcr.io"
-REGISTRY_BEARER = "ghcr_PullTokenUnitSecret0123456789"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 TOKEN = "ghp_PackageVersionUnitSecret0123456789abcd"
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
-ALL_SCOPES = "read:packages, delete:packages, write:packages, repo"
-MSG_DOWNLOADS = "Publicly visible package versions with more than 5000 downloads cannot be deleted. Contact GitHub support for further assistance."
-MSG_LAST_TAGGED = "You cannot delete the last tagged version of a package. You must delete the package instead."
-MSG_LAST_VERSION = "You cannot delete the last version of a package. You must delete the package instead."
-WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def days_ago(days: float) -> str:
     return (NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def manifest_bytes(manifest: dict[str, t.Any]) -> bytes:
-    return json.dumps(manifest, separators=(",", ":")).encode()
-
-
-def digest_of(manifest: dict[str, t.Any]) -> str:
-    return "sha256:" + hashlib.sha256(manifest_bytes(manifest)).hexdigest()
-
-
-def image(label: str, subject: str | None = None) -> dict[str, t.Any]:
-    """A single-platform image manifest, distinct per label; with subject, an OCI referrer of that digest."""
-    blob = "sha256:" + hashlib.sha256(label.encode()).hexdigest()
-    manifest: dict[str, t.Any] = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                                  "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": blob, "size": 7},
-                                  "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": blob, "size": 9}]}
-    if subject is not None:
-        manifest["artifactType"] = "application/spdx+json"
-        manifest["subject"] = {"mediaType": OCI_INDEX, "digest": subject, "size": 1}
-    return manifest
-
-
-def index(children: list[tuple[dict[str, t.Any], str]]) -> dict[str, t.Any]:
-    """An OCI index of (manifest, platform) entries; platform "unknown/unknown" makes a buildx attestation entry."""
-    entries = []
-    for child, platform in children:
-        os_name, arch = platform.split("/")
-        entry = {"mediaType": child["mediaType"], "digest": digest_of(child), "size": len(manifest_bytes(child)),
-                 "platform": {"os": os_name, "architecture": arch}}
-        entries.append(entry)
-    return {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
-
-
-class FakePackage:
-    """One package of the org octo-org as GitHub keeps it, with GitHub's deletion and restore rules."""
-
-    def __init__(self, package_type: str, name: str, public: bool = False) -> None:
-        self.package_type = package_type
-        self.name = name
-        self.public = public
-        self.exists = True
-        self.versions: dict[int, dict[str, t.Any]] = {}
-        self.downloads: dict[int, int] = {}
-        self.manifests: dict[str, dict[str, t.Any]] = {}
-        self.lock = threading.Lock()
-
-    def add(self, vid: int, name: str, age_days: float, tags: t.Sequence[str] = (), deleted_days: float | None = None,
-            downloads: int = 0, updated_days: float | None = None, manifest: dict[str, t.Any] | None = None) -> str:
-        """Add a version; a container version's name becomes the digest of its manifest (an image made from name if not given)."""
-        if self.package_type == "container":
-            manifest = manifest if manifest is not None else image(name)
-            name = digest_of(manifest)
-            self.manifests[name] = manifest
-        metadata: dict[str, t.Any] = {"package_type": self.package_type}
-        if self.package_type == "container":
-            metadata["container"] = {"tags": list(tags)}
-        elif self.package_type == "docker":
-            metadata["docker"] = {"tag": list(tags)}
-        self.versions[vid] = {
-            "id": vid, "name": name, "url": f"{API}/orgs/octo-org/packages/{self.package_type}/{self.name}/versions/{vid}",
-            "package_html_url": "https://github.com/orgs/octo-org/packages", "created_at": days_ago(age_days),
-            "updated_at": days_ago(age_days if updated_days is None else updated_days), "metadata": metadata,
-        }
-        if deleted_days is not None:
-            self.versions[vid]["deleted_at"] = days_ago(deleted_days)
-        self.downloads[vid] = downloads
-        return name
-
-    def active(self) -> list[dict[str, t.Any]]:
-        return [v for v in self.versions.values() if "deleted_at" not in v]
-
-    def deleted(self) -> list[dict[str, t.Any]]:
-        return [v for v in self.versions.values() if "deleted_at" in v]
-
-    def delete_version(self, vid: int) -> tuple[int, str | None]:
-        version = self.versions.get(vid)
-        if version is None or "deleted_at" in version:
-            return 404, "Package version not found."
-        if self.public and self.downloads[vid] > 5000:
-            return 400, MSG_DOWNLOADS
-        others = [v for v in self.active() if v is not version]
-        if self.package_type == "container" and version["metadata"]["container"]["tags"]:
-            if not any(v["metadata"]["container"]["tags"] for v in others):
-                return 400, MSG_LAST_TAGGED
-        if self.package_type == "maven" and not others:
-            return 400, MSG_LAST_VERSION
-        version["deleted_at"] = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if not others:
-            self.exists = False
-        return 204, None
-
-    def restore_version(self, vid: int) -> tuple[int, str | None]:
-        version = self.versions.get(vid)
-        if version is None or "deleted_at" not in version:
-            return 404, "Package version not found."
-        if any(v["name"] == version["name"] for v in self.active()):
-            return 409, "An active package version already exists with given name."
-        del version["deleted_at"]
-        return 204, None
-
-
-class FakeGitHub:
-    """Routes every request under /orgs/octo-org to the packages; records what was asked; optional per-request failures."""
+class FakeGitHub(github_fake.FakeGitHub):
+    """The shared fake: the org octo-org on this file's clock; the registry takes this file's token."""
 
     def __init__(self, mock: responses.RequestsMock) -> None:
-        self.packages: dict[tuple[str, str], FakePackage] = {}
-        self.scopes = ALL_SCOPES
-        self.fail_writes: dict[str, tuple[int, str, dict[str, str]]] = {}
-        mock.get(f"{API}/users/octo-org", json={"login": "octo-org", "id": 9, "type": "Organization"}, headers=self.headers())
-        route = re.compile(re.escape(API) + r"/orgs/octo-org/packages/.*")
-        for method in ("GET", "DELETE", "POST"):
-            mock.add_callback(method, route, callback=self.answer)
-        mock.add_callback("GET", f"{REGISTRY}/token", callback=self.registry_token)
-        mock.add_callback("GET", re.compile(re.escape(REGISTRY) + r"/v2/.*"), callback=self.registry_manifest)
-        self.unreadable: dict[str, int] = {}
-        self.mock = mock
-
-    def registry_token(self, request: t.Any) -> tuple[int, dict[str, str], str]:
-        expected = "Basic " + base64.b64encode(f"ghpkgs:{TOKEN}".encode()).decode()
-        query = parse_qs(urlsplit(request.url).query)
-        if request.headers.get("Authorization") != expected or query.get("service") != ["ghcr.io"]:
-            return 401, {}, json.dumps({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]})
-        return 200, {"Content-Type": "application/json"}, json.dumps({"token": REGISTRY_BEARER})
-
-    def registry_manifest(self, request: t.Any) -> tuple[int, dict[str, str], str | bytes]:
-        match = re.fullmatch(r"/v2/octo-org/(.+)/manifests/(sha256:[0-9a-f]{64})", urlsplit(request.url).path)
-        assert match, request.url
-        repository, digest = match.groups()
-        if request.headers.get("Authorization") != f"Bearer {REGISTRY_BEARER}":
-            challenge = f'Bearer realm="{REGISTRY}/token",service="ghcr.io",scope="repository:octo-org/{repository}:pull"'
-            return 401, {"WWW-Authenticate": challenge}, json.dumps({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]})
-        assert "application/vnd.oci.image.index.v1+json" in request.headers["Accept"]
-        if digest in self.unreadable:
-            return self.unreadable[digest], {}, json.dumps({"errors": [{"code": "UNKNOWN", "message": "unknown error reading manifest"}]})
-        for (package_type, name), package in self.packages.items():
-            if package_type == "container" and name.lower() == repository:
-                active = {v["name"] for v in package.active()}
-                if digest in active:
-                    manifest = package.manifests[digest]
-                    return 200, {"Content-Type": manifest["mediaType"], "Docker-Content-Digest": digest}, manifest_bytes(manifest)
-        return 404, {}, json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]})
-
-    def manifest_reads(self) -> list[str]:
-        return [urlsplit(c.request.url).path.rsplit("/", 1)[1] for c in self.mock.calls
-                if c.request.url.startswith(REGISTRY + "/v2/") and c.response is not None and c.response.status_code == 200]
-
-    def package(self, package_type: str, name: str, public: bool = False) -> FakePackage:
-        self.packages[(package_type, name)] = FakePackage(package_type, name, public)
-        return self.packages[(package_type, name)]
-
-    def headers(self) -> dict[str, str]:
-        return {"X-OAuth-Scopes": self.scopes, "Content-Type": "application/json"}
-
-    def reply(self, status: int, body: t.Any = None, extra: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
-        return status, {**self.headers(), **(extra or {})}, "" if body is None else json.dumps(body)
-
-    def error(self, status: int, message: str, extra: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
-        return self.reply(status, {"message": message, "documentation_url": "https://docs.github.com/rest/packages"}, extra)
-
-    def answer(self, request: t.Any) -> tuple[int, dict[str, str], str]:
-        parts = urlsplit(request.url)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        match = re.fullmatch(r"/orgs/octo-org/packages/([^/]+)/([^/]+)(/versions(?:/(\d+))?)?(/restore)?", parts.path)
-        assert match, parts.path
-        package_type, name, versions, vid, restore = match.groups()
-        package = self.packages.get((package_type, name.replace("%2F", "/")))
-        if package is None or not package.exists and not (versions is not None and query.get("state") == "deleted"):
-            return self.error(404, "Package not found.")
-        if request.method in WRITES and request.method in self.fail_writes:
-            status, message, extra = self.fail_writes[request.method]
-            return self.error(status, message, extra)
-        with package.lock:
-            if request.method == "GET" and versions and vid is None:
-                return self.page(package, query, parts.path)
-            if request.method == "DELETE" and vid is not None:
-                status, message = package.delete_version(int(vid))
-            elif request.method == "POST" and vid is not None and restore:
-                status, message = package.restore_version(int(vid))
-            elif request.method == "DELETE" and versions is None:
-                if package.public and any(package.downloads[v["id"]] > 5000 for v in package.active()):
-                    status, message = 400, MSG_DOWNLOADS
-                else:
-                    package.exists = False
-                    for version in package.active():
-                        version["deleted_at"] = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
-                    status, message = 204, None
-            else:
-                raise AssertionError(f"unexpected {request.method} {request.url}")
-        return self.reply(status) if message is None else self.error(status, message)
-
-    def page(self, package: FakePackage, query: dict[str, str], path: str) -> tuple[int, dict[str, str], str]:
-        assert query.get("per_page") == "100"
-        items = package.deleted() if query.get("state") == "deleted" else package.active()
-        items = sorted(items, key=lambda v: v["id"], reverse=True)
-        page = int(query.get("page", "1"))
-        extra = {}
-        if page * 100 < len(items):
-            extra["Link"] = f'<{API}{path}?state={query.get("state", "active")}&per_page=100&page={page + 1}>; rel="next"'
-        return self.reply(200, items[(page - 1) * 100:page * 100], extra)
-
-    def calls(self, method: str | None = None) -> list[str]:
-        """The API requests (registry requests are in manifest_reads)."""
-        return [c.request.method + " " + urlsplit(c.request.url).path for c in self.mock.calls
-                if method in (None, c.request.method) and c.request.url.startswith(API)]
-
-    def writes(self) -> list[str]:
-        return [c for c in self.calls() if c.split()[0] in WRITES]
+        super().__init__(mock, owner="octo-org", now=NOW, token=TOKEN)
 
 
 @pytest.fixture(autouse=True)
