@@ -256,7 +256,8 @@ class FakeGitHub:
         return [c.request.method + " " + urlsplit(c.request.url).path for c in self.mock.calls
                 if method in (None, c.request.method) and c.request.url.startswith(API)]
 
-    def writes(self) -> t.List[str]:
+    def write_calls(self) -> t.List[str]:
+        """The API requests that change something, as "METHOD PATH" (each test file shows them as `writes` its way)."""
         return [c for c in self.calls() if c.split()[0] in WRITES]
 
     @property

@@ -23,7 +23,7 @@ DOWNLOADS = github_fake.MSG_DOWNLOADS
 class FakeGitHub(github_fake.FakeGitHub):
     """The shared fake for the org octo-org; its packages have two versions, and writes are "METHOD URL" (with the query)."""
 
-    @property  # type: ignore[override]
+    @property
     def writes(self) -> t.List[str]:
         return self.urls()
 

@@ -41,7 +41,7 @@ class FakeGitHub(github_fake.FakeGitHub):
         self.listable_states = ("active",)
 
     def writes(self) -> list[str]:
-        return [unquote(write) for write in super().writes()]
+        return [unquote(write) for write in self.write_calls()]
 
 
 @pytest.fixture(autouse=True)

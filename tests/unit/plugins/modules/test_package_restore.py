@@ -32,9 +32,9 @@ class FakeGitHub(github_fake.FakeGitHub):
     def __init__(self, mock: responses.RequestsMock) -> None:
         super().__init__(mock, owner="octo-org", now=NOW)
 
-    @property  # type: ignore[override]
+    @property
     def writes(self) -> t.List[str]:
-        return [r for r in self.requests if not r.startswith("GET ")]
+        return self.write_calls()
 
 
 @pytest.fixture(autouse=True)

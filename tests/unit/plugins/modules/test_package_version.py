@@ -42,6 +42,9 @@ class FakeGitHub(github_fake.FakeGitHub):
     def __init__(self, mock: responses.RequestsMock) -> None:
         super().__init__(mock, owner="octo-org", now=NOW, token=TOKEN)
 
+    def writes(self) -> list[str]:
+        return self.write_calls()
+
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> None:
