@@ -34,21 +34,18 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._transport import 
     RETRY_STATUSES,
     USER_AGENT,
     HeaderAuth,
+    RequestException,
     Transport,
     base_url,
     check_url,
     is_connect_failure,
+    is_tls_error,
     may_retry_exception,
     origin,
     retry_after_seconds,
     status_error,
     unreachable,
 )
-
-try:
-    import requests.exceptions
-except ImportError:
-    pass  # _transport.HAS_REQUESTS says so; Transport refuses to start without requests
 
 GITHUB_API_URL = "https://api.github.com"
 API_URL_FIX = "use https://api.github.com or https://HOST/api/v3 for GitHub Enterprise Server"
@@ -433,7 +430,7 @@ class GitHubPackagesClient(Transport):
             try:
                 response = self._send(method, url)
                 headers = response.headers
-            except requests.exceptions.RequestException as exc:
+            except RequestException as exc:
                 # Before anything answered, a host that does not resolve or refuses is a wrong api_url: retrying cannot fix it.
                 if retries < self.max_retries and may_retry_exception(method, exc) and (self._reached or not unreachable(exc)):
                     self._sleep(self._backoff(retries))
@@ -644,7 +641,7 @@ class GitHubPackagesClient(Transport):
             return TransportError("%s %s" % (urlsplit(self.api_url).hostname, why), method=method, path=display,
                                   hint="%s (%s)%s" % (fix, self.api_url, "; after %d retries" % retries if retries else ""))
         hint = None
-        if method == "POST" and not is_connect_failure(exc) and not isinstance(exc, requests.exceptions.SSLError):
+        if method == "POST" and not is_connect_failure(exc) and not is_tls_error(exc):
             hint = "the request may have reached GitHub and been applied; check the current state before retrying"
         return super()._transport_error(exc, method, display, retries, extra_secret, hint)
 

@@ -27,20 +27,16 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._transport import 
     RETRY_STATUSES,
     USER_AGENT,
     HeaderAuth,
+    RequestException,
     Transport,
     base_url,
+    basic_auth,
     check_url,
     is_loopback,
     may_retry_exception,
     retry_after_seconds,
     status_error,
 )
-
-try:
-    import requests.auth
-    import requests.exceptions
-except ImportError:
-    pass  # _transport.HAS_REQUESTS says so; Transport refuses to start without requests
 
 REGISTRY_ACCEPT = ", ".join((
     "application/vnd.oci.image.index.v1+json",
@@ -171,7 +167,7 @@ class RegistryClient(Transport):
                 query["service"] = challenge["service"]
             url = realm + ("&" if parts.query else "?") + urlencode(query, quote_via=quote, safe=":/")
             display = parts.path + "?" + urlencode(query, quote_via=quote, safe=":/")
-            response = self._request(url, display, {"Accept": "application/json"}, requests.auth.HTTPBasicAuth(self._username, self._token))
+            response = self._request(url, display, {"Accept": "application/json"}, basic_auth(self._username, self._token))
             if response.status_code >= 400:
                 error = self._error(response, display)
                 if response.status_code in (401, 403):
@@ -194,7 +190,7 @@ class RegistryClient(Transport):
         while True:
             try:
                 response = self._send("GET", url, headers, auth)
-            except requests.exceptions.RequestException as exc:
+            except RequestException as exc:
                 if retries < self.max_retries and may_retry_exception("GET", exc):
                     self._sleep(self._backoff(retries))
                     retries += 1

@@ -5,8 +5,8 @@
 """The HTTP transport both clients stand on (GitHub's REST API in _api.py, the container registry in _registry.py).
 
 Token and URL checks, the requests session, sending, retries with jittered backoff, Retry-After, token redaction and
-the mapping of HTTP errors to the typed errors of _errors.py. No Ansible import here. Only this file and the two
-clients import ``requests``.
+the mapping of HTTP errors to the typed errors of _errors.py. No Ansible import here. This is the only file of the
+collection that imports ``requests``.
 """
 
 from __future__ import annotations
@@ -38,13 +38,16 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import (
 try:
     import requests
     import requests.adapters
+    import requests.auth
     import urllib3.exceptions
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR: t.Optional[str] = traceback.format_exc()
+    RequestException = OSError  # what requests' exceptions derive from; nothing is sent without requests (see Transport)
 else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
+    RequestException = requests.exceptions.RequestException  # what a client catches for a request that got no answer
 
 # The collection's version, as in galaxy.yml (a unit test keeps the two equal).
 COLLECTION_VERSION = "0.1.0"
@@ -137,10 +140,19 @@ def is_connect_failure(exc: Exception) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
+def is_tls_error(exc: Exception) -> bool:
+    return isinstance(exc, requests.exceptions.SSLError)
+
+
+def basic_auth(username: str, password: str) -> t.Any:
+    """A requests auth hook for HTTP Basic authentication."""
+    return requests.auth.HTTPBasicAuth(username, password)
+
+
 def may_retry_exception(method: str, exc: Exception) -> bool:
     """Whether a request that raised exc may be sent again: never after a certificate problem, a POST only when it surely
     never reached the server."""
-    if isinstance(exc, requests.exceptions.SSLError):
+    if is_tls_error(exc):
         return False  # a certificate problem does not fix itself
     if method != "POST":
         return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError))
@@ -286,7 +298,7 @@ class Transport:
     ) -> TransportError:
         """The error for a request that got no answer: the exception's cause, redacted, and what to do about it."""
         if hint is None:
-            hint = TLS_HINT if isinstance(exc, requests.exceptions.SSLError) else "after %d retries" % retries if retries else None
+            hint = TLS_HINT if is_tls_error(exc) else "after %d retries" % retries if retries else None
         reason = exc.args[0] if exc.args else exc
         reason = getattr(reason, "reason", None) or reason  # the cause inside urllib3's MaxRetryError
         detail = self._scrub("%s: %s" % (type(exc).__name__, reason), extra_secret)
