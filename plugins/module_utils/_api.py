@@ -2,57 +2,53 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Client for GitHub's Packages REST API: auth, pagination, retries, pacing and typed errors.
+"""Client for GitHub's Packages REST API: paths, pagination, rate limits, pacing and GitHub's errors.
 
-No Ansible import here, so the client is usable (and testable) outside a module.
-This is the only file of the collection that imports ``requests``.
+No Ansible import here, so the client is usable (and testable) outside a module. The transport it stands on (session,
+token and URL checks, backoff, Retry-After, redaction) is _transport.py's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
-import email.utils
-import hashlib
-import ipaddress
-import random
 import re
 import threading
 import time
-import traceback
 import typing as t
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import (
-    BadCredentials,
-    Conflict,
-    Forbidden,
     GitHubAPIError,
     InsecureTransport,
-    InvalidRequest,
     MissingScopes,
-    NotFound,
+    OptionError,
     RateLimitExceeded,
     SecondaryRateLimit,
-    ServerError,
     SSORequired,
     TransportError,
 )
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
+from ansible_collections.ghpkgs.registry.plugins.module_utils._transport import (
+    RETRY_STATUSES,
+    USER_AGENT,
+    HeaderAuth,
+    RequestException,
+    Transport,
+    base_url,
+    check_url,
+    is_connect_failure,
+    is_tls_error,
+    may_retry_exception,
+    origin,
+    retry_after_seconds,
+    status_error,
+    unreachable,
+)
 
-try:
-    import requests
-    import requests.adapters
-    import requests.auth
-    import urllib3.exceptions
-except ImportError:
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR: t.Optional[str] = traceback.format_exc()
-else:
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-
-PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
 GITHUB_API_URL = "https://api.github.com"
+API_URL_FIX = "use https://api.github.com or https://HOST/api/v3 for GitHub Enterprise Server"
 API_VERSION = "2022-11-28"
 
 _OPERATION_SCOPES = {
@@ -65,16 +61,12 @@ _REPO_SCOPED = {False: ("maven",), True: ("maven", "npm", "rubygems", "nuget", "
 # write:packages grants read:packages; delete:packages grants nothing else.
 _IMPLIED_SCOPES = {"write:packages": ("read:packages",)}
 
-_RETRY_STATUSES = (500, 502, 503, 504)
 # A restore POST is retried only where the server most likely never acted on it (gateway errors),
 # see _may_retry_status.
 _POST_RETRY_STATUSES = (502, 503, 504)
-_BACKOFF_BASE = 1.0
-_BACKOFF_CAP = 30.0
 _SECONDARY_DEFAULT_WAIT = 60.0
 _POINTS = {"GET": 1}
 _MUTATION_POINTS = 5
-_QUERY_TOKEN = re.compile(r"([?&]token=)[^&#\s'\"]*")
 # GitHub's 403 for a GitHub App installation token, such as a workflow's GITHUB_TOKEN, that lacks a permission or access.
 _INTEGRATION_REFUSED = "resource not accessible by integration"
 
@@ -104,28 +96,13 @@ def _check_version_id(version_id: t.Any) -> int:
     return version_id
 
 
-def _check_package_type(package_type: object) -> str:
+def _check_package_type(package_type: t.Any) -> str:
     if package_type not in PACKAGE_TYPES:
         raise ValueError("package_type must be one of %s, got %r" % (", ".join(PACKAGE_TYPES), package_type))
     return package_type
 
 
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _origin(url: str) -> t.Tuple[str, str, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
-
-
-def _sso_required(headers: t.Mapping[str, str]) -> bool:
+def _sso_required(headers: t.Any) -> bool:
     # "partial-results; organizations=..." only says some orgs were left out of a listing: not an error.
     return headers.get("X-GitHub-SSO", "").split(";")[0].strip().lower() == "required"
 
@@ -159,20 +136,6 @@ class Owner:
         if self.kind == "authenticated":
             return "/user"
         return "/%s/%s" % ("orgs" if self.kind == "org" else "users", _segment(self.login, "owner login"))
-
-
-class _BearerAuth:
-    """requests auth hook. Set as session.auth so that requests never swaps in ~/.netrc credentials."""
-
-    def __init__(self, token: str) -> None:
-        self.secret = token
-
-    def __call__(self, request: t.Any) -> t.Any:
-        request.headers["Authorization"] = "Bearer " + self.secret
-        return request
-
-    def __repr__(self) -> str:
-        return "_BearerAuth(***)"
 
 
 class _Slot:
@@ -226,7 +189,7 @@ class _Pacer:
             slot.done = True
 
 
-class GitHubPackagesClient:
+class GitHubPackagesClient(Transport):
     """Thread-safe client for the GitHub Packages REST API (github.com and GHES)."""
 
     def __init__(
@@ -241,49 +204,29 @@ class GitHubPackagesClient:
         points_per_minute: int = 900,
         window_seconds: float = 60,
         max_concurrency: int = 8,
-        user_agent: str = "ghpkgs.registry/0.1.0",
+        user_agent: str = USER_AGENT,
         ghes: t.Optional[bool] = None,
         sleep: t.Callable[[float], t.Any] = time.sleep,
         clock: t.Callable[[], float] = time.monotonic,
         wall_clock: t.Callable[[], float] = time.time,
         session: t.Any = None,
     ) -> None:
-        if not HAS_REQUESTS:
-            raise RuntimeError("the Python library requests is required")
-        if not isinstance(token, str) or not token:
-            raise ValueError("a GitHub token is required")
-        if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in token):
-            raise ValueError("the GitHub token contains whitespace or control characters")
-        if max_concurrency < 1 or max_retries < 0 or timeout <= 0 or window_seconds <= 0 or points_per_minute < 0:
-            raise ValueError("max_concurrency >= 1, max_retries >= 0, timeout > 0, window_seconds > 0 and points_per_minute >= 0 are required")
-
-        parts = urlsplit((api_url or "").strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-            raise ValueError("api_url must be an http(s) URL without query, like https://api.github.com or https://HOST/api/v3")
-        self.api_url = "%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/"))
+        parts = check_url(api_url, "api_url", API_URL_FIX)
+        super().__init__(
+            token, validate_certs=validate_certs, timeout=timeout, max_retries=max_retries, rate_limit_wait=rate_limit_wait,
+            max_concurrency=max_concurrency, user_agent=user_agent, sleep=sleep, wall_clock=wall_clock, session=session,
+            headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}, auth=HeaderAuth("Bearer " + token),
+        )
+        if window_seconds <= 0 or points_per_minute < 0:
+            raise OptionError("window_seconds > 0 and points_per_minute >= 0 are required")
+        self.api_url = base_url(parts)
         self._base_path = parts.path.rstrip("/")
-        if parts.scheme == "http" and not is_loopback(parts.hostname):
-            raise InsecureTransport(
-                "api_url: refusing to send the token over plain http:// to %s; use https:// (plain http is only allowed to loopback test servers)"
-                % parts.hostname
-            )
         # GitHub Enterprise Server serves the API under /api/v3; api.github.com and GHE.com (api.SUBDOMAIN.ghe.com) do not.
         self.ghes = self._base_path.lower().endswith("/api/v3") if ghes is None else bool(ghes)
         self._tokens_url = "https://github.com/settings/tokens" if not self.ghes else "%s://%s/settings/tokens" % (parts.scheme, parts.netloc)
 
-        self.validate_certs = validate_certs
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.rate_limit_wait = rate_limit_wait
-        self._auth = _BearerAuth(token)
-        self._sleep = sleep
         self._clock = clock
-        self._wall_clock = wall_clock
-        self._random = random.Random()
         self._pacer = _Pacer(points_per_minute, window_seconds, clock, sleep)
-        self._in_flight = threading.BoundedSemaphore(max_concurrency)
-        self._lock = threading.Lock()
-        self._request_count = 0
         self._hold_until = 0.0
         self._rl_remaining: t.Optional[int] = None
         self._rl_reset: t.Optional[float] = None
@@ -294,29 +237,8 @@ class GitHubPackagesClient:
         self._reached = False
         self._limit_waits: t.Dict[t.Tuple[str, str], float] = {}
 
-        self._session = session if session is not None else requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max_concurrency)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
-        self._session.verify = validate_certs
-        self._session.auth = self._auth
-        self._session.headers.update({
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": user_agent,
-        })
-
     def __repr__(self) -> str:
         return "GitHubPackagesClient(api_url=%r, ghes=%r)" % (self.api_url, self.ghes)
-
-    def __enter__(self) -> GitHubPackagesClient:
-        return self
-
-    def __exit__(self, *exc_info: t.Any) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._session.close()
 
     @property
     def limit_waits(self) -> t.List[t.Dict[str, t.Any]]:
@@ -329,12 +251,6 @@ class GitHubPackagesClient:
         until = _utc_iso(self._wall_clock() + seconds)
         with self._lock:
             self._limit_waits[(limit, until)] = max(seconds, self._limit_waits.get((limit, until), 0.0))
-
-    @property
-    def request_count(self) -> int:
-        """HTTP requests sent so far, retries included."""
-        with self._lock:
-            return self._request_count
 
     # ---- owners and users -------------------------------------------------------------------
 
@@ -357,13 +273,13 @@ class GitHubPackagesClient:
         return resolved
 
     def get_user(self, login: str) -> t.Dict[str, t.Any]:
-        return t.cast(t.Dict[str, t.Any], self._json("GET", "/users/" + _segment(login, "login")))
+        return self._json("GET", "/users/" + _segment(login, "login"))
 
     def get_authenticated_user(self) -> t.Dict[str, t.Any]:
-        return t.cast(t.Dict[str, t.Any], self._json("GET", "/user"))
+        return self._json("GET", "/user")
 
     def get_rate_limit(self) -> t.Dict[str, t.Any]:
-        return t.cast(t.Dict[str, t.Any], self._json("GET", "/rate_limit", primary_gate=False))
+        return self._json("GET", "/rate_limit", primary_gate=False)
 
     # ---- packages -----------------------------------------------------------------------------
 
@@ -377,7 +293,7 @@ class GitHubPackagesClient:
         return self._paginate(self._owner(owner).prefix + "/packages", query, "read", package_type)
 
     def get_package(self, owner: Owner, package_type: str, name: str) -> t.Dict[str, t.Any]:
-        return t.cast(t.Dict[str, t.Any], self._json("GET", self._package_path(owner, package_type, name), op="read", package_type=package_type))
+        return self._json("GET", self._package_path(owner, package_type, name), op="read", package_type=package_type)
 
     def delete_package(self, owner: Owner, package_type: str, name: str) -> None:
         self._json("DELETE", self._package_path(owner, package_type, name), op="delete", package_type=package_type)
@@ -400,7 +316,7 @@ class GitHubPackagesClient:
         return self._paginate(path, {"state": state}, "read", package_type)
 
     def get_version(self, owner: Owner, package_type: str, name: str, version_id: int) -> t.Dict[str, t.Any]:
-        return t.cast(t.Dict[str, t.Any], self._json("GET", self._version_path(owner, package_type, name, version_id), op="read", package_type=package_type))
+        return self._json("GET", self._version_path(owner, package_type, name, version_id), op="read", package_type=package_type)
 
     def delete_version(self, owner: Owner, package_type: str, name: str, version_id: int) -> None:
         self._json("DELETE", self._version_path(owner, package_type, name, version_id), op="delete", package_type=package_type)
@@ -445,13 +361,6 @@ class GitHubPackagesClient:
             path += "?" + parts.query
         return self._scrub(path, extra_secret)
 
-    def _scrub(self, text: str, extra_secret: t.Optional[str] = None) -> str:
-        text = _QUERY_TOKEN.sub(r"\1***", text)
-        for secret in (self._auth.secret, extra_secret):
-            if secret:
-                text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
-        return text
-
     # ---- requests -----------------------------------------------------------------------------
 
     def _json(
@@ -480,7 +389,7 @@ class GitHubPackagesClient:
     def _not_the_api(self, response: t.Any, method: str, display: str) -> GitHubAPIError:
         """The error for an answer that is not JSON: api_url points at something other than GitHub's REST API."""
         kind = (response.headers.get("Content-Type") or "no Content-Type").split(";")[0].strip()
-        if self.ghes or _origin(self.api_url)[1] == "api.github.com":
+        if self.ghes or origin(self.api_url)[1] == "api.github.com":
             fix = "check api_url (%s)" % self.api_url
         else:
             fix = "for GitHub Enterprise Server, api_url is %s/api/v3" % self.api_url
@@ -489,7 +398,7 @@ class GitHubPackagesClient:
 
     def _paginate(self, path: str, query: t.Dict[str, str], op: str, package_type: t.Optional[str]) -> t.Iterator[t.Dict[str, t.Any]]:
         url: t.Optional[str] = self._url(path, dict(query, per_page="100"))
-        base = _origin(self.api_url)
+        base = origin(self.api_url)
         while url:
             response = self._call("GET", url, op, package_type, None, True)
             display = self._display_path(url)
@@ -501,9 +410,9 @@ class GitHubPackagesClient:
             if not next_url:
                 return
             url = urljoin(url, next_url)
-            if _origin(url) != base:
+            if origin(url) != base:
                 raise InsecureTransport(
-                    "refusing to follow a pagination link to %s://%s; the token is only sent to %s" % (_origin(url)[0], _origin(url)[1], self.api_url),
+                    "refusing to follow a pagination link to %s://%s; the token is only sent to %s" % (origin(url)[0], origin(url)[1], self.api_url),
                     method="GET",
                     path=display,
                 )
@@ -521,9 +430,9 @@ class GitHubPackagesClient:
             try:
                 response = self._send(method, url)
                 headers = response.headers
-            except requests.exceptions.RequestException as exc:
+            except RequestException as exc:
                 # Before anything answered, a host that does not resolve or refuses is a wrong api_url: retrying cannot fix it.
-                if retries < self.max_retries and self._may_retry_exception(method, exc) and (self._reached or not self._unreachable(exc)):
+                if retries < self.max_retries and may_retry_exception(method, exc) and (self._reached or not unreachable(exc)):
                     self._sleep(self._backoff(retries))
                     retries += 1
                     continue
@@ -549,7 +458,7 @@ class GitHubPackagesClient:
             if status == 429 or (status == 403 and (
                 "secondary rate limit" in body["message"].lower() or "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0"
             )):
-                wait = self._retry_after(headers)
+                wait = retry_after_seconds(headers.get("retry-after"), self._wall_clock)
                 wait = (_SECONDARY_DEFAULT_WAIT if wait is None else wait) * (2 ** secondary_hits)
                 if retries >= self.max_retries or secondary_waited + wait > self.rate_limit_wait:
                     raise SecondaryRateLimit(
@@ -571,55 +480,13 @@ class GitHubPackagesClient:
                 raise self._not_the_api(response, method, display)  # GitHub's API answers errors in JSON; a web page is no API
             raise self._error(response, body, method, display, op, package_type, retries)
 
-    def _send(self, method: str, url: str) -> t.Any:
-        with self._in_flight:
-            slot = self._pacer.acquire(_POINTS.get(method, _MUTATION_POINTS))
-            try:
-                with self._lock:
-                    self._request_count += 1
-                prepared = self._session.prepare_request(requests.Request(method, url))
-                # requests re-quotes URLs and turns %2E back into "." (then "/../" collapses on the
-                # way); send exactly the URL we built, where every input is one opaque segment.
-                prepared.url = url
-                settings = self._session.merge_environment_settings(url, {}, None, self.validate_certs, None)
-                return self._session.send(prepared, timeout=self.timeout, allow_redirects=True, **settings)
-            finally:
-                self._pacer.release(slot)
-
-    @staticmethod
-    def _may_retry_exception(method: str, exc: Exception) -> bool:
-        if isinstance(exc, requests.exceptions.SSLError):
-            return False  # a certificate problem does not fix itself
-        if method != "POST":
-            return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError))
-        return GitHubPackagesClient._is_connect_failure(exc)
-
-    @staticmethod
-    def _is_connect_failure(exc: Exception) -> bool:
-        """True when the request surely never reached the server (refused, DNS, connect timeout)."""
-        if isinstance(exc, requests.exceptions.ConnectTimeout):
-            return True
-        if not isinstance(exc, requests.exceptions.ConnectionError):
-            return False
-        reason = exc.args[0] if exc.args else None
-        reason = getattr(reason, "reason", reason)  # urllib3 MaxRetryError wraps the cause
-        return isinstance(reason, urllib3.exceptions.NewConnectionError)
-
-    @staticmethod
-    def _unreachable(exc: Exception) -> t.Optional[str]:
-        """Why the host of a connect failure cannot be reached ("does not resolve", "refused the connection"), else None."""
-        if not GitHubPackagesClient._is_connect_failure(exc) or isinstance(exc, requests.exceptions.ConnectTimeout):
-            return None
-        cause: t.Optional[BaseException] = exc
-        while cause is not None:
-            if isinstance(cause, OSError) and cause.__class__.__name__ == "gaierror":
-                return "does not resolve"
-            if isinstance(cause, ConnectionRefusedError):
-                return "refused the connection"
-            args = getattr(cause, "args", ())
-            nested = args[0] if args and isinstance(args[0], BaseException) else getattr(cause, "reason", None)
-            cause = cause.__cause__ or cause.__context__ or (nested if isinstance(nested, BaseException) else None)
-        return None
+    @contextlib.contextmanager
+    def _paced(self, method: str) -> t.Iterator[None]:
+        slot = self._pacer.acquire(_POINTS.get(method, _MUTATION_POINTS))
+        try:
+            yield
+        finally:
+            self._pacer.release(slot)
 
     @staticmethod
     def _may_retry_status(method: str, status: int) -> bool:
@@ -628,27 +495,7 @@ class GitHubPackagesClient:
         # almost always mean the API never processed the request, so only those are retried for POST.
         if method == "POST":
             return status in _POST_RETRY_STATUSES
-        return status in _RETRY_STATUSES
-
-    def _backoff(self, retries: int) -> float:
-        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * (2.0 ** retries))
-        return delay / 2 + self._random.uniform(0, delay / 2)
-
-    def _retry_after(self, headers: t.Any) -> t.Optional[float]:
-        value = (headers.get("retry-after") or "").strip()
-        if not value:
-            return None
-        try:
-            seconds = float(value)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                return None
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=datetime.timezone.utc)
-            seconds = when.timestamp() - self._wall_clock()
-        return min(max(seconds, 1.0), 3600.0)
+        return status in RETRY_STATUSES
 
     def _wait_for_hold(self) -> None:
         while True:
@@ -751,16 +598,14 @@ class GitHubPackagesClient:
     ) -> GitHubAPIError:
         status = response.status_code
         headers = response.headers
-        common = {"status": status, "documentation_url": body["documentation_url"], "method": method, "path": display, "retried": retries > 0}
+        common = {"documentation_url": body["documentation_url"], "method": method, "path": display, "retried": retries > 0}
         message = body["message"]
 
         if _sso_required(headers):
             match = re.search(r"url=(\S+)", headers.get("X-GitHub-SSO", ""))
             sso_url = match.group(1) if match else None
             where = " at %s (the link is valid for one hour)" % sso_url if sso_url else ""
-            return SSORequired(message, sso_url=sso_url, hint="authorize the token for the organization's SAML SSO%s" % where, **common)
-        if status == 401:
-            return BadCredentials(message, hint="the token is invalid, expired or revoked", **common)
+            return SSORequired(message, status=status, sso_url=sso_url, hint="authorize the token for the organization's SAML SSO%s" % where, **common)
         if status in (403, 404) and op is not None and "X-OAuth-Scopes" in headers:
             needed = required_scopes(op, package_type, self.ghes)
             have = set(_scope_list(headers.get("X-OAuth-Scopes")))
@@ -772,58 +617,33 @@ class GitHubPackagesClient:
                 hint = "token lacks scopes: %s (this operation needs %s%s); add them at %s" % (
                     ", ".join(missing), ", ".join(needed), "; the endpoint accepts %s" % ", ".join(accepted) if accepted else "", self._tokens_url,
                 )
-                return MissingScopes(message, missing_scopes=missing, hint=hint, **common)
-        if status == 404:
+                return MissingScopes(message, status=status, missing_scopes=missing, hint=hint, **common)
+        hint = None
+        if status == 401:
+            hint = "the token is invalid, expired or revoked"
+        elif status == 404:
             hint = "it does not exist, or it is private and the token cannot see it, or the token lacks a scope (see missing_scopes)"
             if "X-OAuth-Scopes" not in headers:  # no classic PAT: scopes are not the cause
                 hint = ("it does not exist, or it is private and the token cannot see it (a workflow's GITHUB_TOKEN sees only "
                         "packages whose Manage Actions access names its repository)")
             if method == "DELETE" and retries:
                 hint = "already gone: an earlier attempt of this DELETE may have succeeded"
-            return NotFound(message, hint=hint, **common)
-        if status == 403 and _INTEGRATION_REFUSED in message.lower():
-            return Forbidden(message, hint=_integration_hint(method, display, headers.get("X-Accepted-GitHub-Permissions")), **common)
-        if status == 403:
-            return Forbidden(message, hint="the token's user may not be an admin of this package or organization", **common)
-        if status == 409:
-            return Conflict(message, **common)
-        if status in (400, 422):
-            return InvalidRequest(message, **common)
-        if status >= 500:
-            return ServerError(message, hint="after %d retries" % retries if retries else None, **common)
-        return GitHubAPIError(message, **common)
+        elif status == 403 and _INTEGRATION_REFUSED in message.lower():
+            hint = _integration_hint(method, display, headers.get("X-Accepted-GitHub-Permissions"))
+        elif status == 403:
+            hint = "the token's user may not be an admin of this package or organization"
+        return status_error(message, status, retries, hint, **common)
 
-    def _transport_error(self, exc: Exception, method: str, display: str, retries: int, extra_secret: t.Optional[str]) -> TransportError:
-        unreachable = self._unreachable(exc)
-        if unreachable:
-            fix = "check the host name in api_url" if unreachable == "does not resolve" else "check api_url's host and port, and that the server is up"
-            return TransportError("%s %s" % (urlsplit(self.api_url).hostname, unreachable), method=method, path=display,
+    def _transport_error(self, exc: Exception, method: str, display: str, retries: int, extra_secret: t.Optional[str] = None) -> TransportError:
+        why = unreachable(exc)
+        if why:
+            fix = "check the host name in api_url" if why == "does not resolve" else "check api_url's host and port, and that the server is up"
+            return TransportError("%s %s" % (urlsplit(self.api_url).hostname, why), method=method, path=display,
                                   hint="%s (%s)%s" % (fix, self.api_url, "; after %d retries" % retries if retries else ""))
-        hint: t.Optional[str]
-        if isinstance(exc, requests.exceptions.SSLError):
-            hint = "TLS verification failed: fix the CA bundle (REQUESTS_CA_BUNDLE) or, for a trusted test server only, set validate_certs=false"
-        elif method == "POST" and not self._is_connect_failure(exc):
+        hint = None
+        if method == "POST" and not is_connect_failure(exc) and not is_tls_error(exc):
             hint = "the request may have reached GitHub and been applied; check the current state before retrying"
-        else:
-            hint = "after %d retries" % retries if retries else None
-        reason = exc.args[0] if exc.args else exc
-        reason = getattr(reason, "reason", None) or reason  # the cause inside urllib3's MaxRetryError
-        detail = self._scrub("%s: %s" % (type(exc).__name__, reason), extra_secret)
-        return TransportError(detail, method=method, path=display, hint=hint)
-
-
-# ---- container registry -------------------------------------------------------------------------
-
-REGISTRY_ACCEPT = ", ".join((
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-))
-_MANIFEST_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
-# One component of a repository name, as the OCI distribution spec allows it.
-_REPOSITORY_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
-_CHALLENGE_PARAM = re.compile(r'(\w+)\s*=\s*(?:"([^"]*)"|([^\s,]+))')
+        return super()._transport_error(exc, method, display, retries, extra_secret, hint)
 
 
 def _integration_hint(method: str, display: str, accepted: t.Optional[str]) -> str:
@@ -849,285 +669,3 @@ def unknown_owner_message(owner: t.Optional[str], owner_type: str, api_url: str,
     return ("owner: no %s %r on %s (owner_type %s; %s %s answered %s); check the spelling and owner_type, and that the token's "
             "user can see it (a private, internal or SSO-protected owner answers 404 to a token that cannot)"
             % (kind, owner, api_url, owner_type, error.method, error.path, error.status))
-
-
-def repository_name(owner_login: str, package_name: str) -> str:
-    """The registry's repository of a container package: OWNER/NAME, lowercased; ValueError when it is not a valid name."""
-    repository = "%s/%s" % (owner_login, package_name)
-    repository = repository.lower()
-    if not all(_REPOSITORY_COMPONENT.match(part) for part in repository.split("/")):
-        raise ValueError("%r is not a container repository name (lowercase letters, digits, and . _ __ - between them, / between parts)" % repository)
-    return repository
-
-
-def parse_bearer_challenge(header: t.Optional[str]) -> t.Optional[t.Dict[str, str]]:
-    """The parameters of a ``WWW-Authenticate: Bearer realm="...",service="...",scope="..."`` header; None if it is not one."""
-    if not header or not header.strip().lower().startswith("bearer "):
-        return None
-    params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _CHALLENGE_PARAM.finditer(header.strip()[7:])}
-    return params if params.get("realm") else None
-
-
-@dataclasses.dataclass(frozen=True)
-class RegistryManifest:
-    """A manifest as the registry served it: the bytes (their sha256 is the digest asked for) and the Content-Type."""
-
-    digest: str
-    content_type: t.Optional[str]
-    body: bytes
-
-
-class _RegistryAuth:
-    """Sets exactly the Authorization header given (or none); as a requests auth hook it also keeps ~/.netrc out."""
-
-    def __init__(self, value: t.Optional[str]) -> None:
-        self.value = value
-
-    def __call__(self, request: t.Any) -> t.Any:
-        request.headers.pop("Authorization", None)
-        if self.value:
-            request.headers["Authorization"] = self.value
-        return request
-
-    def __repr__(self) -> str:
-        return "_RegistryAuth(***)"
-
-
-class RegistryClient:
-    """Reads manifests from a container registry (ghcr.io, GHES containers.HOST) with a GitHub token, thread-safe.
-
-    Auth is the registry token flow: a request answered 401 with a ``Bearer`` challenge makes the client ask the
-    challenge's realm for a pull token with Basic auth (any user name, the GitHub token as password), which is then
-    cached per repository. The GitHub token is only sent to a realm on the registry's own host (or, for tests, to a
-    loopback realm of a loopback registry), never over plain http to anything but loopback.
-    429 answers are retried after Retry-After, 5xx and connection errors with backoff, within max_retries and
-    rate_limit_wait. At most max_concurrency requests are in flight.
-    """
-
-    def __init__(
-        self,
-        token: str,
-        registry_url: str = "https://ghcr.io",
-        *,
-        validate_certs: bool = True,
-        timeout: float = 30,
-        max_retries: int = 5,
-        rate_limit_wait: float = 900,
-        max_concurrency: int = 8,
-        user_agent: str = "ghpkgs.registry/0.1.0",
-        username: str = "ghpkgs",
-        sleep: t.Callable[[float], t.Any] = time.sleep,
-        wall_clock: t.Callable[[], float] = time.time,
-        session: t.Any = None,
-    ) -> None:
-        if not HAS_REQUESTS:
-            raise RuntimeError("the Python library requests is required")
-        if not isinstance(token, str) or not token or any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in token):
-            raise ValueError("a GitHub token without whitespace or control characters is required")
-        if max_concurrency < 1 or max_retries < 0 or timeout <= 0:
-            raise ValueError("max_concurrency >= 1, max_retries >= 0 and timeout > 0 are required")
-        parts = urlsplit((registry_url or "").strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or parts.username or parts.password:
-            raise ValueError("registry_url must be an http(s) URL without credentials or query, like https://ghcr.io, got %r" % (registry_url,))
-        if parts.scheme == "http" and not is_loopback(parts.hostname):
-            raise InsecureTransport(
-                "registry_url: refusing to send the token over plain http:// to %s; use https:// (plain http is only allowed to loopback test servers)"
-                % parts.hostname
-            )
-        self.registry_url = "%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/"))
-        self._host = parts.hostname.lower()
-        self._token = token
-        self._username = username
-        self.validate_certs = validate_certs
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.rate_limit_wait = rate_limit_wait
-        self._sleep = sleep
-        self._wall_clock = wall_clock
-        self._random = random.Random()
-        self._in_flight = threading.BoundedSemaphore(max_concurrency)
-        self._lock = threading.Lock()
-        self._auth_lock = threading.Lock()
-        self._bearers: t.Dict[str, str] = {}
-        self._request_count = 0
-        self._session = session if session is not None else requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max_concurrency)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
-        self._session.verify = validate_certs
-        self._session.headers.update({"User-Agent": user_agent})
-
-    def __repr__(self) -> str:
-        return "RegistryClient(registry_url=%r)" % (self.registry_url,)
-
-    def close(self) -> None:
-        self._session.close()
-
-    @property
-    def request_count(self) -> int:
-        """HTTP requests sent so far (token requests and retries included)."""
-        with self._lock:
-            return self._request_count
-
-    def get_manifest(self, repository: str, digest: str) -> RegistryManifest:
-        """GET /v2/<repository>/manifests/<digest>; the bytes are checked against the digest. Each call is a download on GitHub."""
-        if not all(_REPOSITORY_COMPONENT.match(part) for part in (repository or "").split("/")):
-            raise ValueError("repository must be a lowercase container repository name like acme/app, got %r" % (repository,))
-        if not isinstance(digest, str) or not _MANIFEST_DIGEST.match(digest):
-            raise ValueError("digest must be sha256:<64 lowercase hex digits>, got %r" % (digest,))
-        path = "/v2/%s/manifests/%s" % (repository, digest)
-        url = self.registry_url + path
-        refreshed = False
-        while True:
-            with self._lock:
-                bearer = self._bearers.get(repository)
-            headers = {"Accept": REGISTRY_ACCEPT}
-            response = self._request(url, path, headers, _RegistryAuth("Bearer " + bearer if bearer else None))
-            if response.status_code == 401 and not refreshed:
-                challenge = parse_bearer_challenge(response.headers.get("WWW-Authenticate"))
-                if challenge is None:
-                    raise BadCredentials(self._message(response), status=401, method="GET", path=path,
-                                         hint="the registry asked for credentials without a Bearer challenge")
-                self._authenticate(repository, challenge, bearer)
-                refreshed = True
-                continue
-            if response.status_code >= 400:
-                raise self._error(response, path)
-            body = response.content
-            if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
-                raise GitHubAPIError("the registry served bytes whose sha256 is not the digest asked for", status=response.status_code,
-                                     method="GET", path=path)
-            return RegistryManifest(digest, response.headers.get("Content-Type"), body)
-
-    def _authenticate(self, repository: str, challenge: t.Dict[str, str], stale: t.Optional[str]) -> None:
-        """Get a pull token for repository from the challenge's realm, once even when many threads were refused at the same time."""
-        with self._auth_lock:
-            with self._lock:
-                if self._bearers.get(repository) != stale:
-                    return
-            realm = challenge["realm"]
-            parts = urlsplit(realm)
-            host = (parts.hostname or "").lower()
-            same_host = host == self._host or (is_loopback(host) and is_loopback(self._host))
-            if parts.scheme not in ("http", "https") or not same_host or (parts.scheme == "http" and not is_loopback(host)):
-                raise InsecureTransport(
-                    "refusing to send the token to the registry's token service %s://%s: it is not the registry's host %s" % (parts.scheme, host, self._host),
-                    method="GET", path="/v2/%s/manifests" % repository,
-                )
-            query = {"scope": challenge.get("scope") or "repository:%s:pull" % repository}
-            if challenge.get("service"):
-                query["service"] = challenge["service"]
-            url = realm + ("&" if parts.query else "?") + urlencode(query, quote_via=quote, safe=":/")
-            display = parts.path + "?" + urlencode(query, quote_via=quote, safe=":/")
-            response = self._request(url, display, {"Accept": "application/json"}, requests.auth.HTTPBasicAuth(self._username, self._token))
-            if response.status_code >= 400:
-                error = self._error(response, display)
-                if response.status_code in (401, 403):
-                    error = BadCredentials(error.message, status=response.status_code, method="GET", path=display,
-                                           hint="the registry refused the token: it needs read:packages and read access to %s" % repository)
-                raise error
-            try:
-                data = response.json()
-            except ValueError:
-                data = None
-            token = (data.get("token") or data.get("access_token")) if isinstance(data, dict) else None
-            if not isinstance(token, str) or not token:
-                raise GitHubAPIError("the registry's token service answered without a token", status=response.status_code, method="GET", path=display)
-            with self._lock:
-                self._bearers[repository] = token
-
-    def _request(self, url: str, display: str, headers: t.Dict[str, str], auth: t.Any) -> t.Any:
-        retries = 0
-        waited = 0.0
-        while True:
-            try:
-                with self._in_flight:
-                    with self._lock:
-                        self._request_count += 1
-                    response = self._session.get(url, headers=headers, auth=auth, timeout=self.timeout, allow_redirects=True)
-            except requests.exceptions.RequestException as exc:
-                if retries < self.max_retries and not isinstance(exc, requests.exceptions.SSLError):
-                    self._sleep(self._backoff(retries))
-                    retries += 1
-                    continue
-                reason = exc.args[0] if exc.args else exc
-                reason = getattr(reason, "reason", None) or reason
-                hint = "after %d retries" % retries if retries else None
-                if isinstance(exc, requests.exceptions.SSLError):
-                    hint = "TLS verification failed: fix the CA bundle (REQUESTS_CA_BUNDLE) or, for a trusted test server only, set validate_certs=false"
-                raise TransportError(self._scrub("%s: %s" % (type(exc).__name__, reason)), method="GET", path=display, hint=hint) from None
-            status = response.status_code
-            if status == 429:
-                wait = _retry_after_seconds(response.headers.get("Retry-After"), self._wall_clock)
-                wait = self._backoff(retries) if wait is None else wait
-                if retries >= self.max_retries or waited + wait > self.rate_limit_wait:
-                    raise SecondaryRateLimit(self._message(response), status=429, method="GET", path=display,
-                                             hint="the registry still throttled after %d retries and %.0f s of waiting; retry later or lower max_concurrency"
-                                             % (retries, waited))
-                self._sleep(wait)
-                waited += wait
-                retries += 1
-                continue
-            if status in _RETRY_STATUSES and retries < self.max_retries:
-                self._sleep(self._backoff(retries))
-                retries += 1
-                continue
-            response.retries = retries  # type: ignore[union-attr]  # an attribute of ours on requests' Response, read by _error
-            return response
-
-    def _backoff(self, retries: int) -> float:
-        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * (2.0 ** retries))
-        return delay / 2 + self._random.uniform(0, delay / 2)
-
-    def _message(self, response: t.Any) -> str:
-        """The registry's error text: its errors[] (code: message), else the HTTP reason."""
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        errors = data.get("errors") if isinstance(data, dict) else None
-        parts = []
-        for item in errors if isinstance(errors, list) else []:
-            if isinstance(item, dict):
-                parts.append(": ".join(str(item[key]) for key in ("code", "message") if item.get(key)))
-        return self._scrub("; ".join(part for part in parts if part) or response.reason or "HTTP error")
-
-    def _error(self, response: t.Any, display: str) -> GitHubAPIError:
-        status = response.status_code
-        common = {"status": status, "method": "GET", "path": display}
-        message = self._message(response)
-        retries = getattr(response, "retries", 0)
-        if status == 401:
-            return BadCredentials(message, hint="the registry refused the pull token it issued for this repository", **common)
-        if status == 404:
-            return NotFound(message, hint="the registry has no such manifest, or the token cannot see the package", **common)
-        if status == 403:
-            return Forbidden(message, hint="the token may not pull this package", **common)
-        if status >= 500:
-            return ServerError(message, hint="after %d retries" % retries if retries else None, **common)
-        return GitHubAPIError(message, **common)
-
-    def _scrub(self, text: str) -> str:
-        with self._lock:
-            secrets = [self._token] + list(self._bearers.values())
-        for secret in secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
-def _retry_after_seconds(value: t.Optional[str], wall_clock: t.Callable[[], float]) -> t.Optional[float]:
-    """Retry-After as seconds (a number or an HTTP date), clamped to 1 s .. 1 h; None when absent or unreadable."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.timezone.utc)
-        seconds = when.timestamp() - wall_clock()
-    return min(max(seconds, 1.0), 3600.0)

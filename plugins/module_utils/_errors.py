@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import datetime
 import typing as t
 
 
@@ -104,13 +103,6 @@ class RateLimitExceeded(GitHubAPIError):
     def __init__(self, message: str, *, reset_at: t.Optional[float] = None, **kwargs: t.Any) -> None:
         self.reset_at = reset_at
         super().__init__(message, **kwargs)
-
-    @property
-    def reset_at_iso(self) -> t.Optional[str]:
-        if self.reset_at is None:
-            return None
-        moment = datetime.datetime.fromtimestamp(self.reset_at, tz=datetime.timezone.utc)
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def to_dict(self) -> t.Dict[str, t.Any]:
         result = super().to_dict()

@@ -11,28 +11,24 @@ import os
 import re
 import sys
 import typing as t
-from urllib.parse import urlsplit
 
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.common import json as module_json
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
+    API_URL_FIX,
+    GITHUB_API_URL,
     GitHubPackagesClient,
     Owner,
-    is_loopback,
     unknown_owner_message,
 )
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError, NotFound
-
-COLLECTION_VERSION = "0.1.0"
-DEFAULT_API_URL = "https://api.github.com"
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError, InsecureTransport, NotFound, OptionError
+from ansible_collections.ghpkgs.registry.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, check_token, check_url
 
 SHARED_OPTIONS: dict[str, dict[str, t.Any]] = {
     "token": {"type": "str", "required": True, "no_log": True, "fallback": (env_fallback, ["GITHUB_TOKEN", "GH_TOKEN"])},
-    "api_url": {"type": "str", "default": DEFAULT_API_URL, "fallback": (env_fallback, ["GITHUB_API_URL"])},
+    "api_url": {"type": "str", "default": GITHUB_API_URL, "fallback": (env_fallback, ["GITHUB_API_URL"])},
     "validate_certs": {"type": "bool", "default": True},
     "timeout": {"type": "float", "default": 30},
     "max_retries": {"type": "int", "default": 5},
@@ -70,12 +66,11 @@ def pacing_window_seconds() -> float:
 def shared_option_errors(params: dict[str, t.Any]) -> list[str]:
     """Every problem with the shared options, each naming the option and the fix; empty when all is well."""
     errors = []
-    token = params["token"]
-    if not token or not token.strip():
-        errors.append("token: is empty; pass a personal access token (classic) or set GITHUB_TOKEN")
-    elif any(c.isspace() for c in token):
-        errors.append("token: contains whitespace or a line break; pass the bare token")
-    errors.extend(_api_url_errors(params["api_url"]))
+    for check in (lambda: check_token(params["token"]), lambda: check_url(params["api_url"], "api_url", API_URL_FIX)):
+        try:
+            check()
+        except (OptionError, InsecureTransport) as error:
+            errors.append(str(error))
     if params["timeout"] <= 0:
         errors.append("timeout: must be a number of seconds greater than 0")
     for name in ("max_retries", "rate_limit_wait", "points_per_minute"):
@@ -92,20 +87,6 @@ def shared_option_errors(params: dict[str, t.Any]) -> list[str]:
     if owner is None and params["owner_type"] != "auto":
         errors.append("owner_type: needs owner; omit both to mean the token's own account")
     return errors
-
-
-def _api_url_errors(api_url: str) -> list[str]:
-    parts = urlsplit(api_url or "")
-    fix = "use https://api.github.com or https://HOST/api/v3 for GitHub Enterprise Server"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return [f"api_url: {api_url!r} is not an http(s) URL; {fix}"]
-    if parts.username or parts.password:
-        return ["api_url: must not carry credentials; pass the token in the token option"]
-    if parts.query or parts.fragment:
-        return [f"api_url: {api_url!r} must not have a query or fragment; {fix}"]
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        return [f"api_url: refusing to send the token over plain http:// to {parts.hostname}; use https:// (plain http is for loopback test servers)"]
-    return []
 
 
 def _holds_long_list(value: t.Any) -> bool:
@@ -213,7 +194,6 @@ class GitHubPackagesModule:
                 points_per_minute=p["points_per_minute"],
                 window_seconds=pacing_window_seconds(),
                 max_concurrency=p["max_concurrency"],
-                user_agent=f"ghpkgs.registry/{COLLECTION_VERSION}",
             )
         return self._client
 

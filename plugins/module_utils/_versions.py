@@ -20,13 +20,7 @@ import typing as t
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
-    GitHubPackagesClient,
-    Owner,
-    RegistryClient,
-    repository_name,
-    unknown_owner_message,
-)
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner, unknown_owner_message
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound
 from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
     ImageGraph,
@@ -37,6 +31,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
     describe,
     parse_manifest,
 )
+from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient, repository_name
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import (
     ACT,
     KEEP,

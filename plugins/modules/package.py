@@ -107,9 +107,9 @@ package:
 
 import typing as t
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 
 DOWNLOAD_RULE = (
     "GitHub does not delete public packages with a version downloaded more than 5,000 times, and a public package cannot be made "

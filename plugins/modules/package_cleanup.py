@@ -445,10 +445,12 @@ import threading
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, GitHubPackagesClient, Owner, RegistryClient
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, normalize_api_url, parse_report, write_private_file
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (
     GRAPH_OPTIONS,
     OUTCOMES,

@@ -348,11 +348,12 @@ import fnmatch
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, Owner, RegistryClient
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import Owner
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import MissingScopes, NotFound
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
 from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import ORPHAN_KINDS, ImageGraph, ManifestUnreadable, default_registry_url
-from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Version, parse_timestamp, validate_globs
+from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES, Version, parse_timestamp, validate_globs
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import read_manifests
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {

@@ -222,7 +222,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, Owner
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import Owner
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import (
     Conflict,
     GitHubAPIError,
@@ -233,7 +233,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import (
 )
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import Report, ReportVersion, load_report, normalize_api_url
-from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Policy, Version, parse_since, selector
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES, Policy, Version, parse_since, selector
 
 RESTORED = "restored"
 ALREADY_PRESENT = "already_present"

@@ -18,13 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils import _errors as errors
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    GitHubPackagesClient,
-    Owner,
-    required_scopes,
-)
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner, required_scopes
+from ansible_collections.ghpkgs.registry.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.module_utils.test_api_support import (
     GHES,
     GITHUB,

@@ -15,7 +15,7 @@ import pytest
 import requests
 import responses
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
+from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import (
     RegistryClient,
     parse_bearer_challenge,
     repository_name,

@@ -84,7 +84,7 @@ def test_an_unreadable_manifest_is_reported_and_warned_not_hidden(gh: FakeGitHub
     ({"include_health": True, "package_type": ["npm"]}, "include_health: only container packages"),
     ({"include_health": True, "api_url": "https://example.com/github"}, "registry_url: cannot be derived from api_url"),
     ({"include_health": True, "registry_url": " "}, "registry_url: is blank"),
-    ({"include_health": True, "registry_url": "ftp://ghcr.io"}, "registry_url must be an http(s) URL"),
+    ({"include_health": True, "registry_url": "ftp://ghcr.io"}, "registry_url: 'ftp://ghcr.io' is not an http(s) URL"),
 ])
 def test_bad_health_options_fail_before_any_request(gh: FakeGitHub, args: dict[str, t.Any], message: str) -> None:
     out = run(gh, args)
