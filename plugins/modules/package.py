@@ -108,7 +108,7 @@ package:
 import typing as t
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound, OptionError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
 
 DOWNLOAD_RULE = (
@@ -172,11 +172,11 @@ def main() -> None:
 
     def work() -> t.Dict[str, t.Any]:
         if not name.strip():
-            raise ValueError("name: must not be empty")
+            raise OptionError("name: must not be empty")
         if params["restore_token"] is not None and params["state"] != "present":
-            raise ValueError("restore_token: only used with state=present, to restore the package; remove it")
+            raise OptionError("restore_token: only used with state=present, to restore the package; remove it")
         if params["restore_token"] == "":
-            raise ValueError("restore_token: must not be empty; omit it unless several deleted packages share the name")
+            raise OptionError("restore_token: must not be empty; omit it unless several deleted packages share the name")
         owner = module.owner
         try:
             before = module.client.get_package(owner, package_type, name)

@@ -228,6 +228,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import (
     GitHubAPIError,
     InvalidRequest,
     NotFound,
+    OptionError,
     ServerError,
     TransportError,
 )
@@ -331,19 +332,19 @@ def _taken(target: Target, active: t.Optional[t.Mapping[str, t.Any]]) -> t.Dict[
 
 
 def targets_from_params(params: t.Mapping[str, t.Any], now: datetime) -> t.List[Target]:
-    """The target named by package_type/name and the version selectors; ValueError naming the option on anything wrong."""
+    """The target named by package_type/name and the version selectors; OptionError naming the option on anything wrong."""
     if not params["name"] or not params["name"].strip():
-        raise ValueError("name: must not be empty")
+        raise OptionError("name: must not be empty")
     given = [option for option in SELECTORS if params[option] is not None]
     if not given:
         if params["restore_token"] is not None and not params["restore_token"]:
-            raise ValueError("restore_token: must not be empty; omit it unless several deleted packages share the name")
+            raise OptionError("restore_token: must not be empty; omit it unless several deleted packages share the name")
         return [Target(params["package_type"], params["name"], restore_package=True, restore_token=params["restore_token"])]
     if params["restore_token"] is not None:
-        raise ValueError("restore_token: only restores the package itself; remove it, or remove %s" % ", ".join(given))
+        raise OptionError("restore_token: only restores the package itself; remove it, or remove %s" % ", ".join(given))
     for version_id in params["version_ids"] or ():
         if version_id < 1:
-            raise ValueError("version_ids: %d is not a version id (a positive integer)" % version_id)
+            raise OptionError("version_ids: %d is not a version id (a positive integer)" % version_id)
     policy = Policy(version_ids=params["version_ids"], versions=params["versions"], tags=params["tags"])
     identity = selector(policy, now, any_tag=True)
     since = None if params["deleted_after"] is None else parse_since(params["deleted_after"], now, "deleted_after")
@@ -361,23 +362,23 @@ def targets_from_params(params: t.Mapping[str, t.Any], now: datetime) -> t.List[
 def owner_from_report(report: Report, params: t.Mapping[str, t.Any], path: str) -> Owner:
     """The report's owner, after checking that api_url, owner and owner_type agree with it."""
     if report.dry_run:
-        raise ValueError(
+        raise OptionError(
             "from_report: %s is the report of a dry run: its cleanup deleted nothing, so there is nothing to restore; "
             "pass the report of the run that deleted" % path
         )
     if normalize_api_url(report.api_url) != normalize_api_url(params["api_url"]):
-        raise ValueError(
+        raise OptionError(
             "from_report: the report was written against %s but api_url is %s; restoring into another server is a mistake: "
             "set api_url to %s" % (report.api_url, params["api_url"], report.api_url)
         )
     wanted = params["owner"]
     if wanted is not None:
         if report.owner is None:
-            raise ValueError("owner: the report %s is for the token's own account, not %s; omit owner" % (path, wanted))
+            raise OptionError("owner: the report %s is for the token's own account, not %s; omit owner" % (path, wanted))
         if wanted.lower() != report.owner.lower():
-            raise ValueError("owner: %s, but the report %s is for %s; omit owner or set it to %s" % (wanted, path, report.owner, report.owner))
+            raise OptionError("owner: %s, but the report %s is for %s; omit owner or set it to %s" % (wanted, path, report.owner, report.owner))
     if params["owner_type"] not in ("auto", report.owner_type):
-        raise ValueError("owner_type: %s, but the report %s is for a%s %s; omit owner_type" % (
+        raise OptionError("owner_type: %s, but the report %s is for a%s %s; omit owner_type" % (
             params["owner_type"], path, "n" if report.owner_type[0] in "aeiou" else "", report.owner_type))
     if report.owner_type == "authenticated":
         return Owner("authenticated")
@@ -584,7 +585,10 @@ def main() -> None:
     def work() -> t.Dict[str, t.Any]:
         params = module.params
         if params["from_report"] is not None:
-            report = load_report(params["from_report"])
+            try:
+                report = load_report(params["from_report"])
+            except ValueError as error:  # the file named by from_report is not a readable report
+                raise OptionError(str(error)) from None
             owner = owner_from_report(report, params, params["from_report"])
             targets = targets_from_report(report)
         else:

@@ -468,9 +468,9 @@ msg:
 import typing as t
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._options import GRAPH_OPTIONS, job_from_params
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (  # pylint: disable=unused-import
-    GRAPH_OPTIONS,
     NOT_ATTEMPTED,  # noqa: F401 re-exported: callers and tests refer to package_version.NOT_ATTEMPTED
     PackageVersions,
     utcnow,
@@ -498,7 +498,14 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
 
 def main() -> None:
     module = GitHubPackagesModule(argument_spec=ARGUMENT_SPEC)
-    module.run(lambda: PackageVersions(module, now=utcnow).run())
+
+    def work() -> dict[str, t.Any]:
+        job = job_from_params(module.params)
+        registry = module.registry(job.registry_url) if job.registry_url is not None else None
+        return PackageVersions(job, module.client, module.owner, registry, check_mode=module.check_mode, diff_mode=module.diff_mode,
+                               warn=module.warn, verify_owner=module.verify_owner, now=utcnow).run()
+
+    module.run(work)
 
 
 if __name__ == "__main__":
