@@ -31,6 +31,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
     describe,
     parse_manifest,
 )
+from ansible_collections.ghpkgs.registry.plugins.module_utils._restore import RESTORED_ALONG, restore_version
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import (
     ACT,
     KEEP,
@@ -404,36 +405,42 @@ class PackageVersions:
     def act_one(self, version: Version, stop: threading.Event) -> t.Optional[GitHubAPIError]:
         if stop.is_set():
             return None
-        client, owner = self.client, self.owner
-        outcome: tuple[str, t.Optional[str]]
         try:
-            if self.absent:
-                client.delete_version(owner, self.package_type, self.name, version.id)
-            else:
-                client.restore_version(owner, self.package_type, self.name, version.id)
-        except NotFound as error:
-            if self.absent and self.parents.get(version.id):
-                # GitHub deletes an index's untagged entries with it: this run deleted it.
-                outcome = ("deleted", self.act_reason(version.id) or "removed by GitHub with the index it belongs to")
-            elif self.absent and error.retried:
-                # 404 on a retried DELETE: the earlier attempt, whose answer was lost, deleted it.
-                outcome = ("deleted", self.act_reason(version.id))
-            elif self.absent:
-                outcome = ("already_absent", None)
-            else:
-                outcome = ("skipped", f"GitHub no longer has it (versions can be restored for 30 days): {error.message}")
-        except (InvalidRequest, Conflict) as error:
-            outcome = ("skipped", error.message)
+            outcome = self.delete_one(version) if self.absent else self.restore_one(version)
         except GitHubAPIError as error:
             stop.set()
             return error
-        else:
-            outcome = ("deleted" if self.absent else "restored", self.act_reason(version.id))
         with self.lock:
             self.outcomes[version.id] = outcome
             if outcome[0] == "skipped":
                 self.refusals.setdefault(t.cast(str, outcome[1]), []).append(version.id)
         return None
+
+    def delete_one(self, version: Version) -> tuple[str, t.Optional[str]]:
+        try:
+            self.client.delete_version(self.owner, self.package_type, self.name, version.id)
+        except NotFound as error:
+            if self.parents.get(version.id):
+                # GitHub deletes an index's untagged entries with it: this run deleted it.
+                return "deleted", self.act_reason(version.id) or "removed by GitHub with the index it belongs to"
+            if error.retried:
+                # 404 on a retried DELETE: the earlier attempt, whose answer was lost, deleted it.
+                return "deleted", self.act_reason(version.id)
+            return "already_absent", None
+        except (InvalidRequest, Conflict) as error:
+            return "skipped", error.message
+        return "deleted", self.act_reason(version.id)
+
+    def restore_one(self, version: Version) -> tuple[str, t.Optional[str]]:
+        """Restore one version (see _restore for a lost answer); an error other than GitHub's per-version answers is raised."""
+        done = restore_version(self.client, self.owner, self.package_type, self.name, version.id)
+        if done.restored:
+            return "restored", RESTORED_ALONG if done.along else None
+        if isinstance(done.error, NotFound):
+            return "skipped", f"GitHub no longer has it (versions can be restored for 30 days): {done.error.message}"
+        if isinstance(done.error, (InvalidRequest, Conflict)):
+            return "skipped", done.error.message
+        raise t.cast(GitHubAPIError, done.error)
 
     def active_versions(self) -> t.Optional[list[Version]]:
         """For the diff of a restore: the package's active versions (one more listing, only in diff mode)."""

@@ -58,6 +58,9 @@ notes:
   - Deleting needs the token scopes C(read:packages) and C(delete:packages), restoring C(read:packages) and C(write:packages)
     (plus C(repo) for repository-scoped registries); a missing scope is named in the error.
   - GitHub refuses to delete a public package any version of which was downloaded more than 5,000 times; only GitHub Support can.
+  - A restore whose answer was lost (a connection error or 5xx after the retries, or a repeated request that GitHub answers 404
+    or 409 because its first attempt was applied) is checked by reading the package back: it is reported restored only if it is
+    active.
 seealso:
   - module: ghpkgs.registry.package_restore
   - module: ghpkgs.registry.package_version
@@ -110,6 +113,7 @@ import typing as t
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound, OptionError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._restore import restore_package
 
 DOWNLOAD_RULE = (
     "GitHub does not delete public packages with a version downloaded more than 5,000 times, and a public package cannot be made "
@@ -137,13 +141,6 @@ def _state(package: t.Optional[t.Mapping[str, t.Any]], package_type: str, name: 
         "visibility": package.get("visibility"),
         "version_count": package.get("version_count"),
     }
-
-
-def _get_or_none(module: GitHubPackagesModule, owner: t.Any, package_type: str, name: str) -> t.Optional[t.Dict[str, t.Any]]:
-    try:
-        return module.client.get_package(owner, package_type, name)
-    except NotFound:
-        return None
 
 
 def main() -> None:
@@ -222,13 +219,11 @@ def main() -> None:
             result.update(package=None, msg="deleted %s %s" % (package_type, name))
             return result
 
-        try:
-            module.client.restore_package(owner, package_type, name, params["restore_token"])
-        except (NotFound, Conflict) as error:
-            # A repeated restore meets the package its lost first attempt brought back (409, or 404: nothing left to restore).
-            after = _get_or_none(module, owner, package_type, name) if error.retried else None
-            if after is None:
-                _restore_failed(error)
+        done = restore_package(module.client, owner, package_type, name, params["restore_token"])
+        if not done.restored:
+            if isinstance(done.error, (NotFound, Conflict)):
+                _restore_failed(done.error)
+            raise t.cast(GitHubAPIError, done.error)
         after = module.client.get_package(owner, package_type, name)
         result.update(package=after, msg="restored %s %s" % (package_type, name))
         if module.diff_mode:

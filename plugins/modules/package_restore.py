@@ -101,6 +101,9 @@ notes:
   - Restoring needs the token scopes C(read:packages) and C(write:packages) (plus C(repo) for repository-scoped registries);
     a missing scope is named in the error.
   - Restoring a multi-arch container index also restores the platform manifests that were deleted along with it.
+  - A restore whose answer was lost (a connection error or 5xx after the retries, or a repeated request that GitHub answers 404
+    or 409 because its first attempt was applied) is checked by reading the package or version back, and reported as restored only if it is
+    active. A version restore answered 404 is checked the same way (a platform manifest comes back with its multi-arch index).
 seealso:
   - module: ghpkgs.registry.package
   - module: ghpkgs.registry.package_version
@@ -229,11 +232,10 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import (
     InvalidRequest,
     NotFound,
     OptionError,
-    ServerError,
-    TransportError,
 )
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import Report, ReportVersion, load_report, normalize_api_url
+from ansible_collections.ghpkgs.registry.plugins.module_utils._restore import RESTORED_ALONG, restore_package, restore_version
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import Policy, Version, parse_since, selector
 
 RESTORED = "restored"
@@ -276,7 +278,6 @@ VERSION_TAKEN = (
     "{how}an active version with the same name exists again{other}; delete that one first "
     "(ghpkgs.registry.package_version) if this one should replace it, then run this again"
 )
-RESTORED_ALONG = "restored along with another version (a multi-arch index brings back the platform manifests deleted with it)"
 RESTORED_WITH_PACKAGE = "restored along with its package"
 PACKAGE_NOT_RESTORED = "its package could not be restored (see the package's item)"
 
@@ -436,23 +437,23 @@ class Restorer:
             return _item(target, RESTORED, PACKAGE_PREDICTED)
         # Asked by name only, an active package may be the one to restore (restored already) or a new one that took the name:
         # GitHub cannot list deleted packages, so only the restore tells (409 when a deleted package waits behind the name).
-        try:
-            self.client.restore_package(self.owner, target.package_type, target.name, target.restore_token)
-        except (NotFound, Conflict) as error:
-            if package is None and (error.retried or isinstance(error, Conflict)):
+        done = restore_package(self.client, self.owner, target.package_type, target.name, target.restore_token,
+                               active_before=package is not None)
+        if done.restored:
+            return _item(target, RESTORED)
+        if isinstance(done.error, Conflict):
+            if package is None:
                 try:
                     package = self.client.get_package(self.owner, target.package_type, target.name)
                 except NotFound:
                     pass
-                if package is not None and error.retried:
-                    return _item(target, RESTORED)  # the attempt whose answer was lost brought it back
-            if isinstance(error, Conflict):
-                return _taken(target, package)
-            if package is not None:
-                return _item(target, ALREADY_PRESENT)
-            token = " with this restore_token" if target.restore_token else ""
-            return _item(target, FAILED, PACKAGE_GONE.format(token=token))
-        return _item(target, RESTORED)
+            return _taken(target, package)
+        if not isinstance(done.error, NotFound):
+            raise t.cast(GitHubAPIError, done.error)
+        if package is not None:
+            return _item(target, ALREADY_PRESENT)
+        token = " with this restore_token" if target.restore_token else ""
+        return _item(target, FAILED, PACKAGE_GONE.format(token=token))
 
     def _listing(self, target: Target, state: str) -> t.List[Version]:
         return [Version.from_api(data, target.package_type) for data in self.client.list_versions(self.owner, target.package_type, target.name, state)]
@@ -521,32 +522,17 @@ class Restorer:
         return any(rv.id not in deleted_by_id for rv in target.report_versions or ())
 
     def _restore_version(self, target: Target, version: Version) -> t.Dict[str, t.Any]:
-        try:
-            self.client.restore_version(self.owner, target.package_type, target.name, version.id)
-        except Conflict:
+        # Every answer ends in an item, so that the other restores go on (see _restore for a lost answer).
+        done = restore_version(self.client, self.owner, target.package_type, target.name, version.id)
+        if done.restored:
+            return _item(target, RESTORED, RESTORED_ALONG if done.along else None, version)
+        if isinstance(done.error, Conflict):
             return _item(target, FAILED, VERSION_TAKEN.format(how="GitHub answered 409: ", other=""), version)
-        except InvalidRequest as error:
-            return _item(target, FAILED, "GitHub refused: %s" % error.message, version)
-        except NotFound:
-            # A version restored along with its index is active by now, and GitHub answers 404 to its own restore.
-            try:
-                current = self.client.get_version(self.owner, target.package_type, target.name, version.id)
-            except NotFound:
-                current = None
-            if current is not None and current.get("deleted_at") is None:
-                return _item(target, RESTORED, RESTORED_ALONG, version)
+        if isinstance(done.error, InvalidRequest):
+            return _item(target, FAILED, "GitHub refused: %s" % done.error.message, version)
+        if isinstance(done.error, NotFound):
             return _item(target, FAILED, VERSION_EXPIRED, version)
-        except (TransportError, ServerError) as error:
-            # The answer was lost (a dropped connection, a gateway error after the retries): the restore may have been
-            # applied. Ask GitHub, so that the result names every version that is back, and let the other restores go on.
-            try:
-                current = self.client.get_version(self.owner, target.package_type, target.name, version.id)
-            except GitHubAPIError:
-                current = None
-            if current is not None and current.get("deleted_at") is None:
-                return _item(target, RESTORED, version=version)
-            return _item(target, FAILED, "GitHub did not confirm the restore (%s); run again to retry it" % error, version)
-        return _item(target, RESTORED, version=version)
+        return _item(target, FAILED, "GitHub did not confirm the restore (%s); run again to retry it" % done.error, version)
 
 
 def _oldest_first(versions: t.Iterable[Version]) -> t.List[Version]:

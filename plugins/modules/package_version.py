@@ -203,6 +203,10 @@ notes:
   - When the token lacks a scope, or is not authorized for the organization's SAML single sign-on, the first write request fails,
     the module stops before any other write, and the error names the missing scopes or the URL to authorize the token.
   - O(older_than) is measured against the controller's clock.
+  - With O(state=present), a restore whose answer was lost (a connection error or 5xx after the retries, or a repeated request
+    that GitHub answers 404 or 409 because its first attempt was applied) is checked by reading the version back, and reported as
+    V(restored) only if it is active. A restore answered 404 is checked the same way (a platform manifest comes back with its
+    multi-arch index).
 seealso:
   - module: ghpkgs.registry.package_info
   - module: ghpkgs.registry.package_restore
