@@ -242,7 +242,7 @@ class PackageVersions:
         result = self.result(decisions, active)
         for message, ids in self.refusals.items():
             self.warn(f"GitHub refused to {'delete' if self.absent else 'restore'} {len(ids)} version(s) of {self.name} "
-                             f"(ids {', '.join(map(str, sorted(ids)))}), which are reported as skipped: {message}")
+                      f"(ids {', '.join(map(str, sorted(ids)))}), which are reported as skipped: {message}")
         if self.error is not None:
             raise EngineFailure.from_error(self.error, **result)
         return result

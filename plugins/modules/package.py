@@ -59,7 +59,7 @@ notes:
     (plus C(repo) for repository-scoped registries); a missing scope is named in the error.
   - GitHub refuses to delete a public package any version of which was downloaded more than 5,000 times; only GitHub Support can.
   - A restore whose answer was lost (a connection error or 5xx after the retries, or a repeated request that GitHub answers 404
-    or 409 because its first attempt was applied) is checked by reading the package back: it is reported restored only if it is
+    or 409 because its first attempt was applied) is checked by reading the package back, and reported restored only if it is
     active.
 seealso:
   - module: ghpkgs.registry.package_restore
