@@ -154,7 +154,7 @@ def test_graph_plans_keep_what_kept_images_need_and_respect_protections(code: An
         assert not hit & deleted
 
     # keep_latest: the newest versions the selectors choose are never deleted.
-    policy_object = _selection.Policy.from_params(Context(policy).params)
+    policy_object = job(code, policy).policy
     selects = _selection.selector(policy_object, NOW)
     listed = [_selection.Version(v["id"], v["name"], tuple(v["tags"]), v["created"], v["created"], None, "container")
               for v in package["versions"]]
