@@ -124,3 +124,24 @@ class TransportError(GitHubAPIError):
 
 class InsecureTransport(GitHubAPIError):
     """Refused to send the token over plain http to a non-loopback host (or to a foreign host)."""
+
+
+class EngineFailure(Exception):
+    """A package's run stopped (an API error, an unreadable image graph, a package to restore that is gone).
+
+    ``message`` is the failure's msg and ``result`` the rest of what the module fails with: the partial result (what was done
+    before the stop) and, for an API error, its details (status, path, missing_scopes, ...).
+    """
+
+    def __init__(self, message: str, result: t.Optional[t.Dict[str, t.Any]] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.result = dict(result or {})
+
+    @classmethod
+    def from_error(cls, error: GitHubAPIError, **result: t.Any) -> "EngineFailure":
+        """The failure for an API error after a partial result: the error's details, then the result; the error's msg."""
+        details = error.to_dict()
+        details.update(result)
+        details.pop("msg", None)
+        return cls(str(error), details)

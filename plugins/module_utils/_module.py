@@ -23,7 +23,8 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
     Owner,
     unknown_owner_message,
 )
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError, InsecureTransport, NotFound, OptionError
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import EngineFailure, GitHubAPIError, InsecureTransport, NotFound, OptionError
+from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, check_token, check_url
 
 SHARED_OPTIONS: dict[str, dict[str, t.Any]] = {
@@ -59,7 +60,7 @@ def pacing_window_seconds() -> float:
     except ValueError:
         seconds = 0.0
     if seconds <= 0:
-        raise ValueError(f"{PACING_WINDOW_ENV}: {value!r} is not a number of seconds greater than 0; unset it to use GitHub's 60")
+        raise OptionError(f"{PACING_WINDOW_ENV}: {value!r} is not a number of seconds greater than 0; unset it to use GitHub's 60")
     return seconds
 
 
@@ -154,8 +155,8 @@ class _AnsibleModule(t.Protocol):
 class GitHubPackagesModule:
     """An AnsibleModule with the shared options, a lazily built API client and uniform error reporting.
 
-    A module builds one, then calls run() with a function that returns the result dict:
-    API errors and ValueError become fail_json with everything the user needs to fix them.
+    A module builds one, then calls run() with a function that returns the result dict: OptionError, API errors and
+    EngineFailure become fail_json with everything the user needs to fix them; any other exception is a bug (a traceback).
     """
 
     def __init__(self, argument_spec: dict[str, t.Any] | None = None, **module_kwargs: t.Any) -> None:
@@ -170,6 +171,7 @@ class GitHubPackagesModule:
         if errors:
             self.fail("; ".join(errors))
         self._client: GitHubPackagesClient | None = None
+        self._registry: RegistryClient | None = None
         self._owner: Owner | None = None
 
     @property
@@ -197,6 +199,19 @@ class GitHubPackagesModule:
             )
         return self._client
 
+    def registry(self, registry_url: str) -> RegistryClient:
+        """The client of the container registry (one per module: its packages share one registry_url), made when first asked."""
+        if self._registry is None:
+            p = self.params
+            try:
+                self._registry = RegistryClient(
+                    p["token"], registry_url, validate_certs=p["validate_certs"], timeout=p["timeout"], max_retries=p["max_retries"],
+                    rate_limit_wait=p["rate_limit_wait"], max_concurrency=p["max_concurrency"],
+                )
+            except ValueError as error:
+                raise OptionError(str(error)) from None
+        return self._registry
+
     @property
     def owner(self) -> Owner:
         """The owner named by the owner/owner_type options (one GET /users/{owner} when owner_type is auto)."""
@@ -209,10 +224,28 @@ class GitHubPackagesModule:
 
     def fail_unknown_owner(self, error: NotFound, **result: t.Any) -> t.NoReturn:
         """Fail for an owner GitHub answered 404 for, naming it, the owner type tried and the likely causes."""
+        failure = self.unknown_owner(error, **result)
+        self.fail(failure.message, **failure.result)
+
+    def unknown_owner(self, error: NotFound, **result: t.Any) -> EngineFailure:
         p = self.params
-        details = {**error.to_dict(), **result}
-        details["msg"] = unknown_owner_message(p["owner"], p["owner_type"], p["api_url"], error)
-        self.module.fail_json(**details)
+        details = {key: value for key, value in error.to_dict().items() if key != "msg"}
+        return EngineFailure(unknown_owner_message(p["owner"], p["owner_type"], p["api_url"], error), {**details, **result})
+
+    def verify_owner(self) -> None:
+        """After a 404 for a package with owner_type given (so the owner was not looked up): EngineFailure when the owner is
+        missing or of the other type."""
+        owner = self.owner
+        if owner.login is None or self.params["owner_type"] == "auto":
+            return  # the token's own account, or an owner already looked up
+        try:
+            found = self.client.get_user(owner.login)
+        except NotFound as error:
+            raise self.unknown_owner(error) from None
+        actual = "org" if found.get("type") == "Organization" else "user"
+        if actual != owner.kind:
+            kinds = {"org": "an organization", "user": "a user"}
+            raise EngineFailure(f"owner_type: {owner.login!r} is {kinds[actual]}, not {kinds[owner.kind]}; set owner_type: {actual}, or auto")
 
     def warn(self, message: str) -> None:
         self.module.warn(message)
@@ -232,9 +265,13 @@ class GitHubPackagesModule:
             result = work()
         except GitHubAPIError as error:
             self.fail_from_error(error)
-        except ValueError as error:
+        except EngineFailure as failure:
+            self.fail(failure.message, **failure.result)
+        except OptionError as error:
             self.fail(str(error))
         finally:
             if self._client is not None:
                 self._client.close()
+            if self._registry is not None:
+                self._registry.close()
         self.module.exit_json(**result)

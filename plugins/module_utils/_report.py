@@ -9,6 +9,9 @@ The format is documented in docs/cleanup-report.md. No Ansible, no HTTP here.
     report = load_report("/var/lib/cleanup/report.json")      # ValueError naming the field on anything malformed
     report = build_report(api_url=..., owner="acme", owner_type="org", dry_run=False, packages=[...])
     write_report("/var/lib/cleanup/report.json", report)      # atomic, mode 0600
+
+package_cleanup's report_file and summary_file: earlier_report (what report_append adds to), write_report_files (the report
+with every package's result, and its Markdown summary).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import OptionError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES, format_timestamp, parse_timestamp
 
 FORMAT = "ghpkgs.registry.cleanup-report"
@@ -311,3 +315,128 @@ def write_private_file(path: str, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+REPORT_VERSION_KEYS = ("id", "name", "tags", "created_at", "updated_at", "deleted_at")
+SUMMARY_VERSION_KEYS = ("outcome", "id", "name", "tags", "created_at", "reason")
+SUMMARY_PACKAGE_KEYS = ("package_type", "name", "failed", "msg", "package_deleted", "counts", "bytes_freed", "bytes_unmeasured")
+
+
+def earlier_report(params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[str, t.Any]]:
+    """The report that report_append adds to (None: start a new one), checked before any request; OptionError on a mismatch."""
+    path = params["report_file"]
+    if params["report_append"] and not path:
+        raise OptionError("report_append: needs report_file")
+    if not params["report_append"] or not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise OptionError(f"report_file: cannot read the report to append to, {path}: {error}") from None
+    try:
+        earlier = parse_report(data, path)
+    except ValueError as error:
+        raise OptionError(str(error)) from None
+    if ((earlier.owner or "").lower(), normalize_api_url(earlier.api_url), earlier.dry_run) != (
+            (params["owner"] or earlier.owner or "").lower(), normalize_api_url(params["api_url"]), dry_run):
+        raise OptionError(f"report_file: {path} is the report of another cleanup (owner {earlier.owner}, {earlier.api_url}, "
+                          f"dry_run {earlier.dry_run}); give a new file, or report_append=false to replace it")
+    return data
+
+
+def summary_entry(result: dict[str, t.Any]) -> dict[str, t.Any]:
+    entry = {key: result[key] for key in SUMMARY_PACKAGE_KEYS}
+    entry["versions"] = [{key: v.get(key) for key in SUMMARY_VERSION_KEYS} for v in result["versions"]]
+    return entry
+
+
+def merged_report(result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]]) -> dict[str, t.Any]:
+    """This run's report with every package's result under "results", after what earlier holds of the other packages."""
+    report = dict(result["report"], results=[summary_entry(r) for r in result["packages"]])
+    if earlier is not None:
+        mine = {(p["package_type"], p["name"]) for p in report["results"]}
+        for key in ("packages", "results"):
+            report[key] = [p for p in earlier.get(key) or [] if (p["package_type"], p["name"]) not in mine] + report[key]
+    parse_report(report)
+    return report
+
+
+def cell(text: t.Any) -> str:
+    return str(text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def summary_markdown(report: dict[str, t.Any], report_file: str) -> str:
+    """The human summary of a report written with its results: totals, one row per package, each package's versions."""
+    dry = report["dry_run"]
+    key, verb = ("would_delete", "would delete") if dry else ("deleted", "deleted")
+    results = report["results"]
+
+    def total(field: str) -> int:
+        return sum(r["counts"][field] for r in results)
+
+    lines = [
+        f"# {'Dry run of the cleanup' if dry else 'Cleanup'} of {report['owner']}", "",
+        f"- Generated: {report['generated_at']}", f"- API: {report['api_url']}",
+        f"- Report: `{report_file}`" + (" (a dry run: nothing was deleted, and it cannot be restored)" if dry
+                                        else " (restore with the ghpkgs.registry.org_restore role)"),
+        "", "## Totals", "",
+        f"| packages | failed | matched | {verb} | kept | skipped | already absent | whole packages |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {len(results)} | {sum(1 for r in results if r['failed'])} | {total('matched')} | {total(key)} | {total('kept')} | "
+        f"{total('skipped')} | {total('already_absent')} | {sum(1 for r in results if r['package_deleted'])} |",
+        "", "## Packages", "",
+        f"| type | package | matched | {verb} | kept | skipped | result |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in results:
+        c = r["counts"]
+        lines.append(f"| {r['package_type']} | {r['name']} | {c['matched']} | {c[key]} | {c['kept']} | {c['skipped']} | "
+                     f"{'**FAILED**: ' if r['failed'] else ''}{cell(r['msg'])} |")
+    for r in results:
+        if r["versions"]:
+            lines += ["", f"### {r['package_type']} {r['name']}{' (FAILED)' if r['failed'] else ''}", "",
+                      "| outcome | version | id | tags | created | reason |", "| --- | --- | ---: | --- | --- | --- |"]
+            lines += [f"| {v['outcome'].replace('_', ' ')} | `{v['name']}` | {v['id']} | {', '.join(v['tags'] or [])} | "
+                      f"{v['created_at']} | {cell(v['reason'])} |" for v in r["versions"]]
+    return "\n".join(lines + bytes_lines(results)) + "\n"
+
+
+def human_bytes(count: int) -> str:
+    """1234567 -> '1.2 MB' (powers of 1000, as registries show sizes)."""
+    if count < 1000:
+        return f"{count} bytes"
+    value = count / 1000
+    for unit in ("kB", "MB", "GB"):
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
+
+
+def bytes_lines(results: list[dict[str, t.Any]]) -> list[str]:
+    """The summary's section on the bytes freed, for the packages that have an estimate (container packages with the graph)."""
+    measured = [r for r in results if r.get("bytes_freed") is not None]
+    if not measured:
+        return []
+    lines = ["", "## Bytes freed (approximate)", "",
+             f"About {human_bytes(sum(r['bytes_freed'] for r in measured))} in {len(measured)} container packages: the config and layer "
+             "sizes named in the manifests of the deleted versions that the image graph read, each blob once, less those that another "
+             "manifest it read uses. Versions whose manifest the plan did not need are not read, so not counted (versions not measured), "
+             "and a layer shared with a kept image that was not read counts as freed.", "",
+             "| type | package | bytes freed | versions not measured |", "| --- | --- | ---: | ---: |"]
+    lines += [f"| {r['package_type']} | {r['name']} | {human_bytes(r['bytes_freed'])} | {r['bytes_unmeasured']} |" for r in measured]
+    return lines
+
+
+def write_report_files(params: dict[str, t.Any], result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]]) -> None:
+    """Write the report (and summary) files; the result then names them instead of holding the report (it can be large)."""
+    report = merged_report(result, earlier)
+    try:
+        write_private_file(params["report_file"], json.dumps(report, indent=2) + "\n")
+        if params["summary_file"]:
+            write_private_file(params["summary_file"], summary_markdown(report, params["report_file"]))
+    except OSError as error:
+        raise OptionError(f"report_file: cannot write the report or its summary: {error}") from None
+    del result["report"]
+    result.update(report_file=params["report_file"], summary_file=params["summary_file"])

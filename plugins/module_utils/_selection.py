@@ -9,10 +9,10 @@ No I/O, no Ansible, no HTTP: plain data in, plain data out, deterministic.
 Typical use by a module::
 
     versions = [Version.from_api(item, package_type) for item in listing]
-    policy = Policy.from_params(module.params)     # raises ValueError naming the bad option
+    policy = Policy.from_params(module.params)     # raises OptionError naming the bad option
     decisions = plan(versions, policy, now)
 
-Every ValueError raised here starts with the name of the option (or API field) at fault.
+Every ValueError raised here starts with the name of the option (or API field) at fault; those about options are OptionError.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
+
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import OptionError
 
 PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
 TAGGED_PACKAGE_TYPES = ("container", "docker")
@@ -65,7 +67,7 @@ def _utc(value: datetime) -> datetime:
 def parse_timestamp(value: str, option: str) -> datetime:
     """Parse an ISO 8601 timestamp ('Z', an offset, or naive meaning UTC) into an aware UTC datetime."""
     if not isinstance(value, str):
-        raise ValueError(f"{option}: {value!r} is not an ISO 8601 timestamp")
+        raise OptionError(f"{option}: {value!r} is not an ISO 8601 timestamp")
     text = value.strip()
     if text[-1:] in ("Z", "z"):
         # datetime.fromisoformat() only accepts 'Z' from Python 3.11 on.
@@ -73,7 +75,7 @@ def parse_timestamp(value: str, option: str) -> datetime:
     try:
         return _utc(datetime.fromisoformat(text))
     except ValueError:
-        raise ValueError(f"{option}: {value!r} is not an ISO 8601 timestamp (like 2024-05-01T12:00:00Z)") from None
+        raise OptionError(f"{option}: {value!r} is not an ISO 8601 timestamp (like 2024-05-01T12:00:00Z)") from None
 
 
 def format_timestamp(value: datetime) -> str:
@@ -89,23 +91,23 @@ def parse_duration(value: str | int | float, option: str = "older_than") -> time
     Anything else (negative, empty, "3x", "d", "1.5.2", booleans) raises ValueError naming option.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"{option}: {value!r} is not a duration; use {DURATION_FORMS}")
+        raise OptionError(f"{option}: {value!r} is not a duration; use {DURATION_FORMS}")
     if isinstance(value, str):
         match = _DURATION_RE.fullmatch(value.strip())
         if match is None:
-            raise ValueError(f"{option}: {value!r} is not a duration; use {DURATION_FORMS}")
+            raise OptionError(f"{option}: {value!r} is not a duration; use {DURATION_FORMS}")
         amount, unit = float(match.group(1)), match.group(2) or "d"
     else:
         try:
             amount, unit = float(value), "d"
         except OverflowError:
-            raise ValueError(f"{option}: {value!r} is too long a duration") from None
+            raise OptionError(f"{option}: {value!r} is too long a duration") from None
         if not math.isfinite(amount) or amount < 0:
-            raise ValueError(f"{option}: {value!r} is not a duration; use a non-negative {DURATION_FORMS}")
+            raise OptionError(f"{option}: {value!r} is not a duration; use a non-negative {DURATION_FORMS}")
     try:
         return timedelta(seconds=amount * _UNIT_SECONDS[unit])
     except OverflowError:
-        raise ValueError(f"{option}: {value!r} is too long a duration") from None
+        raise OptionError(f"{option}: {value!r} is too long a duration") from None
 
 
 def parse_since(value: str | int | float, now: datetime, option: str = "deleted_after") -> datetime:
@@ -121,11 +123,11 @@ def parse_since(value: str | int | float, now: datetime, option: str = "deleted_
         try:
             return _utc(now) - duration
         except OverflowError:
-            raise ValueError(f"{option}: {value!r} reaches before year 1") from None
+            raise OptionError(f"{option}: {value!r} reaches before year 1") from None
     try:
         return parse_timestamp(value, option)  # type: ignore[arg-type]
     except ValueError:
-        raise ValueError(
+        raise OptionError(
             f"{option}: {value!r} is neither an ISO 8601 timestamp (like 2024-05-01T12:00:00Z) nor a duration ({DURATION_FORMS})"
         ) from None
 
@@ -201,16 +203,16 @@ def validate_globs(patterns: Any, option: str) -> None:
     silently take it literally; '[[]' is the way to match a literal '[').
     """
     if isinstance(patterns, (str, bytes)) or not isinstance(patterns, (list, tuple)):
-        raise ValueError(f"{option}: expected a list of patterns, got {patterns!r}")
+        raise OptionError(f"{option}: expected a list of patterns, got {patterns!r}")
     for pattern in patterns:
         if not isinstance(pattern, str):
-            raise ValueError(f"{option}: {pattern!r} is not a string")
+            raise OptionError(f"{option}: {pattern!r} is not a string")
         if not pattern:
-            raise ValueError(f"{option}: an empty pattern matches nothing; remove it")
+            raise OptionError(f"{option}: an empty pattern matches nothing; remove it")
         if not pattern.strip():
-            raise ValueError(f"{option}: {pattern!r} is blank; remove it, or give a name or a glob")
+            raise OptionError(f"{option}: {pattern!r} is blank; remove it, or give a name or a glob")
         if _unclosed_bracket(pattern):
-            raise ValueError(f"{option}: {pattern!r} has a '[' that no ']' closes; write '[[]' to match a literal '['")
+            raise OptionError(f"{option}: {pattern!r} has a '[' that no ']' closes; write '[[]' to match a literal '['")
 
 
 def _unclosed_bracket(pattern: str) -> bool:
@@ -340,7 +342,7 @@ def _semver_kind(tag: str) -> bool | None:
 
 def _optional_bool(value: Any, option: str) -> bool | None:
     if value is not None and not isinstance(value, bool):
-        raise ValueError(f"{option}: expected true, false or null, got {value!r}")
+        raise OptionError(f"{option}: expected true, false or null, got {value!r}")
     return value
 
 
@@ -348,9 +350,9 @@ def _optional_int(value: Any, option: str, minimum: int) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{option}: expected an integer, got {value!r}")
+        raise OptionError(f"{option}: expected an integer, got {value!r}")
     if value < minimum:
-        raise ValueError(f"{option}: must be at least {minimum}, got {value}")
+        raise OptionError(f"{option}: must be at least {minimum}, got {value}")
     return value
 
 
@@ -399,12 +401,12 @@ class Policy:
         given_ids: object = self.version_ids  # what the caller passed, not yet the declared type
         if given_ids is not None:
             if isinstance(given_ids, (str, bytes)) or not isinstance(given_ids, (list, tuple)):
-                raise ValueError(f"version_ids: expected a list of integers, got {given_ids!r}")
+                raise OptionError(f"version_ids: expected a list of integers, got {given_ids!r}")
             for version_id in given_ids:
                 if isinstance(version_id, bool) or not isinstance(version_id, int):
-                    raise ValueError(f"version_ids: {version_id!r} is not an integer")
+                    raise OptionError(f"version_ids: {version_id!r} is not an integer")
                 if version_id <= 0:
-                    raise ValueError(f"version_ids: {version_id} is not a version id (a positive integer)")
+                    raise OptionError(f"version_ids: {version_id} is not a version id (a positive integer)")
             put("version_ids", tuple(given_ids))
         for name in ("versions", "tags", "exclude"):
             value = getattr(self, name)
@@ -419,11 +421,11 @@ class Policy:
         if given_age is not None and not isinstance(given_age, timedelta):
             put("older_than", parse_duration(given_age, "older_than"))
         if self.older_than is not None and self.older_than < timedelta(0):
-            raise ValueError(f"older_than: must not be negative, got {self.older_than}")
+            raise OptionError(f"older_than: must not be negative, got {self.older_than}")
         if self.age_from is None:
             put("age_from", "updated_at")
         if self.age_from not in AGE_FROM:
-            raise ValueError(f"age_from: {self.age_from!r} is not one of {', '.join(AGE_FROM)}")
+            raise OptionError(f"age_from: {self.age_from!r} is not one of {', '.join(AGE_FROM)}")
         put("keep_latest", _optional_int(self.keep_latest, "keep_latest", 0) or 0)
         put("max_versions", _optional_int(self.max_versions, "max_versions", 1))
 

@@ -4,12 +4,13 @@
 
 """Planning and acting on the versions of one package: the engine of package_version, shared with package_cleanup.
 
-    run = PackageVersions(context, now=utcnow)   # context: a GitHubPackagesModule, or anything with the same members
-    result = run.run()                           # the package_version result; errors go through context.fail*()
+    job = job_from_params(module.params)                       # _options: the checked options of one package
+    run = PackageVersions(job, client=..., owner=..., registry=...)
+    result = run.run()                                         # the package_version result
 
-For container packages (state absent) the plan is graph-aware (see _oci): context.params may carry registry_url
-(None: derived from api_url) and manifest_graph (default true); a context may also offer a shared RegistryClient
-as context.registry, otherwise each run makes its own.
+A run that stops raises EngineFailure with the partial result (GitHubAPIError before anything was planned); the module
+decides how to exit. For container packages (state absent, job.registry_url given) the plan is graph-aware (see _oci)
+and reads manifests with the registry client given.
 """
 
 from __future__ import annotations
@@ -20,75 +21,28 @@ import typing as t
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner, unknown_owner_message
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, EngineFailure, GitHubAPIError, InvalidRequest, NotFound
 from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
     ImageGraph,
     Manifest,
     ManifestUnreadable,
     cosign_subjects,
-    default_registry_url,
     describe,
     parse_manifest,
 )
 from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient, repository_name
+from ansible_collections.ghpkgs.registry.plugins.module_utils._restore import RESTORED_ALONG, restore_version
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import (
     ACT,
     KEEP,
-    TAGGED_PACKAGE_TYPES,
     Decision,
     Policy,
     Version,
-    has_selector,
     plan,
-    tag_selectors,
 )
 
-# The selectors and protections of package_version, as argument spec entries without defaults.
-POLICY_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
-    "version_ids": {"type": "list", "elements": "int"},
-    "versions": {"type": "list", "elements": "str"},
-    "tags": {"type": "list", "elements": "str"},
-    "untagged": {"type": "bool"},
-    "older_than": {"type": "str"},
-    "age_from": {"type": "str", "choices": ["updated_at", "created_at"]},
-    "prerelease": {"type": "bool"},
-    "orphans": {"type": "bool"},
-    "exclude": {"type": "list", "elements": "str"},
-    "keep_latest": {"type": "int"},
-    "max_versions": {"type": "int"},
-}
-
-# The options of the image graph (container packages), as argument spec entries.
-GRAPH_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
-    "registry_url": {"type": "str"},
-    "manifest_graph": {"type": "bool", "default": True},
-}
 GRAPH_FAILED = "not deleted: the image graph of the package could not be read, so nothing in it is deleted"
-
-
-class ModuleContext(t.Protocol):
-    """What PackageVersions needs from its module: GitHubPackagesModule has all of it."""
-
-    params: t.Dict[str, t.Any]
-
-    @property
-    def client(self) -> GitHubPackagesClient: ...
-
-    @property
-    def owner(self) -> Owner: ...
-
-    @property
-    def check_mode(self) -> bool: ...
-
-    @property
-    def diff_mode(self) -> bool: ...
-
-    def warn(self, message: str) -> None: ...
-
-    def fail(self, msg: str, **result: t.Any) -> t.NoReturn: ...
-
-    def fail_from_error(self, error: GitHubAPIError, **result: t.Any) -> t.NoReturn: ...
 
 
 OUTCOMES = ("deleted", "restored", "kept", "skipped", "already_absent", "would_delete", "would_restore")
@@ -99,74 +53,6 @@ NOT_ATTEMPTED = "not attempted: the run stopped at an earlier error"
 def utcnow() -> datetime:
     """The time older_than is measured from (a function so that tests can fix it)."""
     return datetime.now(timezone.utc)
-
-
-def build_policy(params: dict[str, t.Any], tagless_ok: bool = False) -> Policy:
-    """Validate this module's own options (before any request); ValueError names the option and the fix.
-
-    Tag selectors on a package type without tags are refused (see tagless_problem) unless tagless_ok: package_cleanup
-    skips such a package instead.
-    """
-    if not params["name"] or not params["name"].strip():
-        raise ValueError("name: is empty; give the package's name")
-    policy = Policy.from_params(params)
-    check_orphans(params)
-    problem = tagless_problem(params["package_type"], policy)
-    if problem and not tagless_ok:
-        raise ValueError(f"{problem}; remove it, or select by versions, version_ids, older_than or prerelease")
-    if params["state"] == "absent" and not has_selector(policy) and params.get("orphans") is None:
-        raise ValueError(
-            "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than, prerelease or orphans); "
-            "to delete every version, say versions: ['*']"
-        )
-    if params["state"] == "present" and params["delete_package_when_empty"]:
-        raise ValueError("delete_package_when_empty: only applies to state=absent; remove it to restore versions")
-    registry_url(params)
-    return policy
-
-
-def check_orphans(params: t.Mapping[str, t.Any]) -> None:
-    """The orphans selector needs a container package, state=absent and the image graph; ValueError naming the fix otherwise."""
-    if params.get("orphans") is None:
-        return
-    if params["package_type"] != "container":
-        raise ValueError(f"orphans: only container packages have orphans (signatures, referrers, platform images); remove it for "
-                         f"this {params['package_type']} package")
-    if params["state"] != "absent":
-        raise ValueError("orphans: selects versions to delete; remove it for state=present")
-    if not params.get("manifest_graph", True):
-        raise ValueError("orphans: are found in the image graph; set manifest_graph: true, or remove orphans")
-
-
-def tagless_problem(package_type: str, policy: Policy) -> t.Optional[str]:
-    """Why policy's tag selectors cannot apply to package_type (its versions have no tags), or None when they can."""
-    used = tag_selectors(policy)
-    if not used or package_type in TAGGED_PACKAGE_TYPES:
-        return None
-    return (f"{' and '.join(used)}: {package_type} package versions have no tags (only container and docker versions do), "
-            f"so {'this selector' if len(used) == 1 else 'these selectors'} cannot tell versions apart")
-
-
-def registry_url(params: t.Mapping[str, t.Any]) -> t.Optional[str]:
-    """The registry to read container manifests from: registry_url, else the one of api_url; None when the graph is not used.
-
-    ValueError (naming the option and the fix) when the graph is needed and no registry can be told.
-    """
-    given: t.Optional[str] = params.get("registry_url")
-    if given is not None and not given.strip():
-        raise ValueError("registry_url: is blank; give the container registry (https://ghcr.io), or leave it out to derive it from api_url")
-    if params["package_type"] != "container" or params["state"] != "absent" or not params.get("manifest_graph", True):
-        return None
-    if given:
-        return given
-    derived = default_registry_url(params["api_url"])
-    if derived is None:
-        raise ValueError(
-            f"registry_url: cannot be derived from api_url {params['api_url']!r}; give the container registry (https://ghcr.io, "
-            "or https://containers.HOST for GitHub Enterprise Server), or set manifest_graph: false if the package has no "
-            "multi-arch images, attestations or signatures"
-        )
-    return derived
 
 
 def read_manifests(registry: RegistryClient, login: str, name: str, digests: list[str], max_concurrency: int) -> dict[str, Manifest]:
@@ -260,21 +146,47 @@ def label(version: Version) -> str:
     return f"{version.name} (id {version.id})"
 
 
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """What to do to one package: its options after their checks (see _options.job_from_params)."""
+
+    package_type: str
+    name: str
+    state: str  # absent: delete the selected versions; present: restore them
+    policy: Policy
+    orphans: t.Optional[bool] = None
+    delete_package_when_empty: bool = False
+    registry_url: t.Optional[str] = None  # the registry to read manifests from; None: no image graph
+    max_concurrency: int = 8
+
+
 class PackageVersions:
     """One run of the module: list once, plan, act (unless in check mode), report."""
 
-    def __init__(self, module: ModuleContext, now: t.Callable[[], datetime] = utcnow, executor: t.Optional[Executor] = None) -> None:
-        """now gives the time older_than is measured from; executor, when given, runs the deletions or restores
+    def __init__(self, job: Job, client: GitHubPackagesClient, owner: Owner, registry: t.Optional[RegistryClient] = None, *,
+                 check_mode: bool = False, diff_mode: bool = False, warn: t.Callable[[str], None] = lambda message: None,
+                 verify_owner: t.Callable[[], None] = lambda: None, now: t.Callable[[], datetime] = utcnow,
+                 executor: t.Optional[Executor] = None) -> None:
+        """registry reads the manifests of the image graph (needed when job.registry_url is given); warn takes the run's
+        warnings; verify_owner, called when GitHub answers 404 for the package, raises EngineFailure when the owner is the
+        cause; now gives the time older_than is measured from; executor, when given, runs the deletions or restores
         (a caller running many packages at once shares one), otherwise a pool of max_concurrency threads is made per run."""
-        self.module = module
+        if job.registry_url is not None and registry is None:
+            raise ValueError("a job with registry_url needs a registry client")
+        self.job = job
+        self.client = client
+        self.owner = owner
+        self.registry = registry
+        self.check_mode = check_mode
+        self.diff_mode = diff_mode
+        self.warn = warn
+        self.verify_owner = verify_owner
         self.now = now
         self.executor = executor
-        self.params = module.params
-        self.policy = build_policy(self.params)
-        self.registry_url = registry_url(self.params)
-        self.absent = self.params["state"] == "absent"
-        self.package_type: str = self.params["package_type"]
-        self.name: str = self.params["name"]
+        self.policy = job.policy
+        self.absent = job.state == "absent"
+        self.package_type = job.package_type
+        self.name = job.name
         self.outcomes: dict[int, tuple[str, t.Optional[str]]] = {}
         self.package_deleted = False
         self.error: t.Optional[GitHubAPIError] = None
@@ -286,35 +198,28 @@ class PackageVersions:
         self.selected_reasons: dict[int, str] = {}  # why the orphans selector selected a version
         self.freed: t.Optional[tuple[int, int]] = None  # (bytes_freed, bytes_unmeasured), with an image graph
         self.manifest_reads = 0
-        self._registry: t.Optional[RegistryClient] = None
 
     def run(self) -> dict[str, t.Any]:
-        try:
-            return self._run()
-        finally:
-            if self._registry is not None:
-                self._registry.close()
-
-    def _run(self) -> dict[str, t.Any]:
-        client, owner = self.module.client, self.module.owner
+        client, owner = self.client, self.owner
         listing = client.list_versions(owner, self.package_type, self.name, "active" if self.absent else "deleted")
         try:
             listed = [Version.from_api(item, self.package_type) for item in listing]
         except NotFound as error:
-            self.check_owner()
+            self.verify_owner()
             if self.absent:
                 result = self.result([], [], package_found=False)
-                self.module.warn(result["msg"])
+                self.warn(result["msg"])
                 return result
             details = {k: v for k, v in error.to_dict().items() if k != "msg"}
-            self.module.fail(f"{error}; if the whole package was deleted, restore it first with ghpkgs.registry.package_restore", **details)
+            raise EngineFailure(f"{error}; if the whole package was deleted, restore it first with ghpkgs.registry.package_restore",
+                                details) from None
         now = self.now()
         delete_package = False
         if self.absent:
-            if self.registry_url is not None:
+            if self.job.registry_url is not None:
                 self.graph = ImageGraph(listed, self.read_manifests)
             try:
-                if self.params.get("orphans") is not None:
+                if self.job.orphans is not None:
                     self.select_orphans(t.cast(ImageGraph, self.graph))
                 decisions, delete_package = self.plan_deletions(listed, now, allow_package_delete=True)
             except ManifestUnreadable as error:
@@ -322,7 +227,7 @@ class PackageVersions:
         else:
             decisions = plan(listed, self.policy, now)
         acting = [d.version for d in decisions if d.action == ACT]
-        if self.module.check_mode:
+        if self.check_mode:
             outcome = "would_delete" if self.absent else "would_restore"
             plain = (outcome, None)  # one tuple for all the versions without a reason of their own: there may be 100,000
             self.outcomes.update((v.id, (outcome, self.act_reason(v.id)) if v.id in self.cascade or v.id in self.selected_reasons else plain)
@@ -337,26 +242,11 @@ class PackageVersions:
         active = listed if self.absent else self.active_versions()
         result = self.result(decisions, active)
         for message, ids in self.refusals.items():
-            self.module.warn(f"GitHub refused to {'delete' if self.absent else 'restore'} {len(ids)} version(s) of {self.name} "
-                             f"(ids {', '.join(map(str, sorted(ids)))}), which are reported as skipped: {message}")
+            self.warn(f"GitHub refused to {'delete' if self.absent else 'restore'} {len(ids)} version(s) of {self.name} "
+                      f"(ids {', '.join(map(str, sorted(ids)))}), which are reported as skipped: {message}")
         if self.error is not None:
-            self.module.fail_from_error(self.error, **result)
+            raise EngineFailure.from_error(self.error, **result)
         return result
-
-    def check_owner(self) -> None:
-        """After a 404 for the package with owner_type given: fail when the owner is missing or is of the other type."""
-        owner = self.module.owner
-        if owner.login is None or self.params["owner_type"] == "auto":
-            return  # the token's own account, or an owner already looked up
-        try:
-            found = self.module.client.get_user(owner.login)
-        except NotFound as error:
-            details = {k: v for k, v in error.to_dict().items() if k != "msg"}
-            self.module.fail(unknown_owner_message(owner.login, owner.kind, self.params["api_url"], error), **details)
-        actual = "org" if found.get("type") == "Organization" else "user"
-        if actual != owner.kind:
-            kinds = {"org": "an organization", "user": "a user"}
-            self.module.fail(f"owner_type: {owner.login!r} is {kinds[actual]}, not {kinds[owner.kind]}; set owner_type: {actual}, or auto")
 
     def plan_deletions(self, listed: list[Version], now: datetime, allow_package_delete: bool) -> tuple[list[Decision], bool]:
         """The deletion plan: the retention rules, then GitHub's last-version rules and (containers) the image graph, until
@@ -385,7 +275,7 @@ class PackageVersions:
                 extra = [Decision(self.graph.versions[i], ACT) for i in graph_plan.cascade if i not in planned]
             whole = sorted(decisions + extra, key=lambda d: order(d.version)) if extra else decisions  # plan() sorts the same way
             last, delete_package = last_version_protection(listed, whole, self.package_type,
-                                                           allow_package_delete and self.params["delete_package_when_empty"])
+                                                           allow_package_delete and self.job.delete_package_when_empty)
             new = {i: why for i, why in last.items() if i not in last_protected}
             if not new:
                 return whole, delete_package
@@ -398,7 +288,7 @@ class PackageVersions:
             return None
         if self.package_deleted:
             return self.graph.bytes_freed(lambda i: True)
-        gone = "would_delete" if self.module.check_mode else "deleted"
+        gone = "would_delete" if self.check_mode else "deleted"
         return self.graph.bytes_freed(lambda i: i in self.outcomes and self.outcomes[i][0] == gone)
 
     def select_orphans(self, graph: ImageGraph) -> None:
@@ -409,7 +299,7 @@ class PackageVersions:
             self.policy = dataclasses.replace(self.policy, version_ids=())  # no version can be told an orphan: none is selected
             raise
         self.manifest_reads = graph.reads
-        wanted = self.params["orphans"]
+        wanted = self.job.orphans
         ids = [i for i in sorted(graph.versions) if (i in found) == wanted]
         if self.policy.version_ids is not None:
             given = set(self.policy.version_ids)
@@ -431,23 +321,8 @@ class PackageVersions:
 
     def read_manifests(self, digests: list[str]) -> dict[str, Manifest]:
         """Read manifests in parallel (max_concurrency); the first failure stops the others and raises ManifestUnreadable."""
-        owner = self.module.owner
-        login = owner.login if owner.login is not None else self.module.client.get_authenticated_user()["login"]
-        return read_manifests(self.registry(), login, self.name, digests, self.params["max_concurrency"])
-
-    def registry(self) -> RegistryClient:
-        """The context's shared registry client if it has one, else one made (once) from the module's options."""
-        shared = getattr(self.module, "registry", None)
-        if shared is not None:
-            return t.cast(RegistryClient, shared)
-        with self.lock:
-            if self._registry is None:
-                p = self.params
-                self._registry = RegistryClient(
-                    p["token"], t.cast(str, self.registry_url), validate_certs=p["validate_certs"], timeout=p["timeout"],
-                    max_retries=p["max_retries"], rate_limit_wait=p["rate_limit_wait"], max_concurrency=p["max_concurrency"],
-                )
-            return self._registry
+        login = self.owner.login if self.owner.login is not None else self.client.get_authenticated_user()["login"]
+        return read_manifests(t.cast(RegistryClient, self.registry), login, self.name, digests, self.job.max_concurrency)
 
     def graph_failed(self, listed: list[Version], now: datetime, error: ManifestUnreadable) -> t.NoReturn:
         """Fail closed: nothing of the package is deleted; the result shows what the rules had selected."""
@@ -457,23 +332,23 @@ class PackageVersions:
         result = {key: value for key, value in self.result(decisions, listed).items() if key != "msg"}
         version = next((v for v in listed if v.name == error.digest), None)
         where = describe(version) if version is not None else error.digest
-        self.module.fail(
+        raise EngineFailure(
             f"{self.name}: nothing was deleted, because the manifest of {where} could not be read and without it the plan could "
-            f"break a kept image: {error.why}. Fix access to the registry ({self.registry_url}) and run again; manifest_graph: false "
+            f"break a kept image: {error.why}. Fix access to the registry ({self.job.registry_url}) and run again; manifest_graph: false "
             "skips the graph for packages without multi-arch images, attestations or signatures",
-            **result,
+            result,
         )
 
     def delete_package(self, listed: list[Version], decisions: list[Decision], acting: list[Version],
                        now: datetime) -> tuple[list[Decision], list[Version]]:
         """Delete the whole package; if GitHub refuses (5,000 downloads), keep the last version and delete the others one by one."""
         try:
-            self.module.client.delete_package(self.module.owner, self.package_type, self.name)
+            self.client.delete_package(self.owner, self.package_type, self.name)
         except NotFound:
             self.outcomes.update((v.id, ("already_absent", None)) for v in acting)
             return decisions, []
         except InvalidRequest as error:
-            self.module.warn(f"GitHub refused to delete the package {self.name}, so its last version is kept: {error.message}")
+            self.warn(f"GitHub refused to delete the package {self.name}, so its last version is kept: {error.message}")
             try:
                 replanned, dummy = self.plan_deletions(listed, now, allow_package_delete=False)
             except ManifestUnreadable as unreadable:
@@ -512,7 +387,7 @@ class PackageVersions:
             if self.executor is not None:
                 errors.extend(self.executor.map(lambda v: self.act_one(v, stop), runnable))
             elif runnable:
-                with ThreadPoolExecutor(max_workers=self.params["max_concurrency"]) as pool:
+                with ThreadPoolExecutor(max_workers=self.job.max_concurrency) as pool:
                     errors.extend(pool.map(lambda v: self.act_one(v, stop), runnable))
         self.error = next((e for e in errors if e is not None), None)
 
@@ -531,42 +406,48 @@ class PackageVersions:
     def act_one(self, version: Version, stop: threading.Event) -> t.Optional[GitHubAPIError]:
         if stop.is_set():
             return None
-        client, owner = self.module.client, self.module.owner
-        outcome: tuple[str, t.Optional[str]]
         try:
-            if self.absent:
-                client.delete_version(owner, self.package_type, self.name, version.id)
-            else:
-                client.restore_version(owner, self.package_type, self.name, version.id)
-        except NotFound as error:
-            if self.absent and self.parents.get(version.id):
-                # GitHub deletes an index's untagged entries with it: this run deleted it.
-                outcome = ("deleted", self.act_reason(version.id) or "removed by GitHub with the index it belongs to")
-            elif self.absent and error.retried:
-                # 404 on a retried DELETE: the earlier attempt, whose answer was lost, deleted it.
-                outcome = ("deleted", self.act_reason(version.id))
-            elif self.absent:
-                outcome = ("already_absent", None)
-            else:
-                outcome = ("skipped", f"GitHub no longer has it (versions can be restored for 30 days): {error.message}")
-        except (InvalidRequest, Conflict) as error:
-            outcome = ("skipped", error.message)
+            outcome = self.delete_one(version) if self.absent else self.restore_one(version)
         except GitHubAPIError as error:
             stop.set()
             return error
-        else:
-            outcome = ("deleted" if self.absent else "restored", self.act_reason(version.id))
         with self.lock:
             self.outcomes[version.id] = outcome
             if outcome[0] == "skipped":
                 self.refusals.setdefault(t.cast(str, outcome[1]), []).append(version.id)
         return None
 
+    def delete_one(self, version: Version) -> tuple[str, t.Optional[str]]:
+        try:
+            self.client.delete_version(self.owner, self.package_type, self.name, version.id)
+        except NotFound as error:
+            if self.parents.get(version.id):
+                # GitHub deletes an index's untagged entries with it: this run deleted it.
+                return "deleted", self.act_reason(version.id) or "removed by GitHub with the index it belongs to"
+            if error.retried:
+                # 404 on a retried DELETE: the earlier attempt, whose answer was lost, deleted it.
+                return "deleted", self.act_reason(version.id)
+            return "already_absent", None
+        except (InvalidRequest, Conflict) as error:
+            return "skipped", error.message
+        return "deleted", self.act_reason(version.id)
+
+    def restore_one(self, version: Version) -> tuple[str, t.Optional[str]]:
+        """Restore one version (see _restore for a lost answer); an error other than GitHub's per-version answers is raised."""
+        done = restore_version(self.client, self.owner, self.package_type, self.name, version.id)
+        if done.restored:
+            return "restored", RESTORED_ALONG if done.along else None
+        if isinstance(done.error, NotFound):
+            return "skipped", f"GitHub no longer has it (versions can be restored for 30 days): {done.error.message}"
+        if isinstance(done.error, (InvalidRequest, Conflict)):
+            return "skipped", done.error.message
+        raise t.cast(GitHubAPIError, done.error)
+
     def active_versions(self) -> t.Optional[list[Version]]:
         """For the diff of a restore: the package's active versions (one more listing, only in diff mode)."""
-        if not self.module.diff_mode:
+        if not self.diff_mode:
             return None
-        client, owner = self.module.client, self.module.owner
+        client, owner = self.client, self.owner
         try:
             return [Version.from_api(item, self.package_type) for item in client.list_versions(owner, self.package_type, self.name, "active")]
         except NotFound:
@@ -588,7 +469,7 @@ class PackageVersions:
         counts["matched"] = len(versions)
         for entry in versions:
             counts[entry["outcome"]] += 1
-        owner = self.module.owner
+        owner = self.owner
         result: dict[str, t.Any] = {
             "changed": self.package_deleted or any(counts[o] for o in CHANGES),
             "msg": self.summary(counts, package_found),
@@ -596,7 +477,7 @@ class PackageVersions:
             "owner_type": owner.kind,
             "package_type": self.package_type,
             "name": self.name,
-            "state": self.params["state"],
+            "state": self.job.state,
             "package_found": package_found,
             "versions": versions,
             "counts": counts,
@@ -606,7 +487,7 @@ class PackageVersions:
             "bytes_freed": None if self.freed is None else self.freed[0],
             "bytes_unmeasured": None if self.freed is None else self.freed[1],
         }
-        if self.module.diff_mode:
+        if self.diff_mode:
             result["diff"] = self.diff(decisions, active or [])
         return result
 
@@ -623,18 +504,18 @@ class PackageVersions:
 
     def summary(self, counts: dict[str, int], package_found: bool) -> str:
         if not package_found:
-            owner = self.module.owner
+            owner = self.owner
             whose = f"the {owner.kind} {owner.login}" if owner.login else "the token's own account"
             return (f"package {self.name} ({self.package_type}) not found for {whose}, so nothing was deleted: it does not exist, or the "
                     "token's user cannot see it (a private package needs read access; a workflow's GITHUB_TOKEN sees only the packages "
                     "that grant its repository access); check the name and package_type")
         verb = "deleted" if self.absent else "restored"
-        if self.module.check_mode:
+        if self.check_mode:
             verb = "would delete" if self.absent else "would restore"
         done = counts["deleted"] + counts["restored"] + counts["would_delete"] + counts["would_restore"]
         text = f"{verb} {done} of {counts['matched']} matching versions; kept {counts['kept']}; skipped {counts['skipped']}"
         if counts["already_absent"]:
             text += f"; {counts['already_absent']} already absent"
         if self.package_deleted:
-            text += "; the whole package " + ("would be deleted" if self.module.check_mode else "was deleted")
+            text += "; the whole package " + ("would be deleted" if self.check_mode else "was deleted")
         return text

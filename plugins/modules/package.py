@@ -58,6 +58,9 @@ notes:
   - Deleting needs the token scopes C(read:packages) and C(delete:packages), restoring C(read:packages) and C(write:packages)
     (plus C(repo) for repository-scoped registries); a missing scope is named in the error.
   - GitHub refuses to delete a public package any version of which was downloaded more than 5,000 times; only GitHub Support can.
+  - A restore whose answer was lost (a connection error or 5xx after the retries, or a repeated request that GitHub answers 404
+    or 409 because its first attempt was applied) is checked by reading the package back, and reported restored only if it is
+    active.
 seealso:
   - module: ghpkgs.registry.package_restore
   - module: ghpkgs.registry.package_version
@@ -107,8 +110,9 @@ package:
 
 import typing as t
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound, OptionError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._restore import restore_package
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 
 DOWNLOAD_RULE = (
@@ -139,13 +143,6 @@ def _state(package: t.Optional[t.Mapping[str, t.Any]], package_type: str, name: 
     }
 
 
-def _get_or_none(module: GitHubPackagesModule, owner: t.Any, package_type: str, name: str) -> t.Optional[t.Dict[str, t.Any]]:
-    try:
-        return module.client.get_package(owner, package_type, name)
-    except NotFound:
-        return None
-
-
 def main() -> None:
     module = GitHubPackagesModule(
         argument_spec={
@@ -172,11 +169,11 @@ def main() -> None:
 
     def work() -> t.Dict[str, t.Any]:
         if not name.strip():
-            raise ValueError("name: must not be empty")
+            raise OptionError("name: must not be empty")
         if params["restore_token"] is not None and params["state"] != "present":
-            raise ValueError("restore_token: only used with state=present, to restore the package; remove it")
+            raise OptionError("restore_token: only used with state=present, to restore the package; remove it")
         if params["restore_token"] == "":
-            raise ValueError("restore_token: must not be empty; omit it unless several deleted packages share the name")
+            raise OptionError("restore_token: must not be empty; omit it unless several deleted packages share the name")
         owner = module.owner
         try:
             before = module.client.get_package(owner, package_type, name)
@@ -222,13 +219,11 @@ def main() -> None:
             result.update(package=None, msg="deleted %s %s" % (package_type, name))
             return result
 
-        try:
-            module.client.restore_package(owner, package_type, name, params["restore_token"])
-        except (NotFound, Conflict) as error:
-            # A repeated restore meets the package its lost first attempt brought back (409, or 404: nothing left to restore).
-            after = _get_or_none(module, owner, package_type, name) if error.retried else None
-            if after is None:
-                _restore_failed(error)
+        done = restore_package(module.client, owner, package_type, name, params["restore_token"])
+        if not done.restored:
+            if isinstance(done.error, (NotFound, Conflict)):
+                _restore_failed(done.error)
+            raise t.cast(GitHubAPIError, done.error)
         after = module.client.get_package(owner, package_type, name)
         result.update(package=after, msg="restored %s %s" % (package_type, name))
         if module.diff_mode:

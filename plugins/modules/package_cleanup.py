@@ -439,28 +439,19 @@ msg:
   sample: deleted 6 versions of 2 packages (0 whole packages); 0 packages failed
 """
 
-import json
-import os
+import dataclasses
 import threading
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._api import GitHubPackagesClient, Owner
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError
+from ansible_collections.ghpkgs.registry.plugins.module_utils._api import Owner
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import EngineFailure, GitHubAPIError, OptionError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._options import GRAPH_OPTIONS, POLICY_OPTIONS, job_from_params, tagless_problem
 from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient
-from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, normalize_api_url, parse_report, write_private_file
+from ansible_collections.ghpkgs.registry.plugins.module_utils._report import REPORT_VERSION_KEYS, build_report, earlier_report, write_report_files
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
-from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (
-    GRAPH_OPTIONS,
-    OUTCOMES,
-    POLICY_OPTIONS,
-    PackageVersions,
-    build_policy,
-    registry_url,
-    tagless_problem,
-    utcnow,
-)
+from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import OUTCOMES, Job, PackageVersions, utcnow
 
 PACKAGE_OPTIONS: dict[str, dict[str, t.Any]] = {
     "package_type": {"type": "str", "required": True, "choices": list(PACKAGE_TYPES)},
@@ -481,113 +472,69 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "summary_file": {"type": "path"},
 }
 
-REPORT_VERSION_KEYS = ("id", "name", "tags", "created_at", "updated_at", "deleted_at")
-SUMMARY_VERSION_KEYS = ("outcome", "id", "name", "tags", "created_at", "reason")
-SUMMARY_PACKAGE_KEYS = ("package_type", "name", "failed", "msg", "package_deleted", "counts", "bytes_freed", "bytes_unmeasured")
+
+@dataclasses.dataclass(frozen=True)
+class Package:
+    """One entry of packages: its job, its package id (for the report) and why it is skipped (None: it is not)."""
+
+    job: Job
+    id: t.Optional[int] = None
+    skip_reason: t.Optional[str] = None
 
 
-class PackageFailed(Exception):
-    """A package's run stopped at an error; result holds what it did before."""
-
-    def __init__(self, msg: str, result: dict[str, t.Any]) -> None:
-        super().__init__(msg)
-        self.result = result
-
-
-class PackageContext:
-    """What PackageVersions needs from a module, for one package of the batch: its own params, the shared clients and owner,
-    warnings prefixed with the package, and failures raised (PackageFailed) instead of ending the module."""
-
-    def __init__(self, cleanup: Cleanup, params: dict[str, t.Any]) -> None:
-        self.params = params
-        self._cleanup = cleanup
-        self._module = cleanup.module
-
-    @property
-    def registry(self) -> RegistryClient:
-        return self._cleanup.registry(self.params)
-
-    @property
-    def client(self) -> GitHubPackagesClient:
-        return self._module.client
-
-    @property
-    def owner(self) -> Owner:
-        return self._module.owner
-
-    @property
-    def check_mode(self) -> bool:
-        return self._module.check_mode
-
-    @property
-    def diff_mode(self) -> bool:
-        return self._module.diff_mode
-
-    def warn(self, message: str) -> None:
-        self._cleanup.warn(self.params, message)
-
-    def fail(self, msg: str, **result: t.Any) -> t.NoReturn:
-        raise PackageFailed(msg, result)
-
-    def fail_from_error(self, error: GitHubAPIError, **result: t.Any) -> t.NoReturn:
-        details = error.to_dict()
-        details.update(result)
-        raise PackageFailed(str(error), details)
-
-
-def package_params(module_params: dict[str, t.Any], entry: dict[str, t.Any]) -> dict[str, t.Any]:
-    """The package_version parameters of one package: its own selectors and protections, else the policy's."""
-    params = dict(module_params)
+def job_options(module_params: dict[str, t.Any], entry: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The options of one package's job: its own selectors and protections, else the policy's, and the module's others."""
     policy = module_params["policy"] or {}
-    for option in POLICY_OPTIONS:
-        params[option] = entry[option] if entry.get(option) is not None else policy.get(option)
-    if params["exclude"] is None:
-        params["exclude"] = []
-    if params["keep_latest"] is None:
-        params["keep_latest"] = 0
-    if entry.get("delete_package_when_empty") is not None:
-        params["delete_package_when_empty"] = entry["delete_package_when_empty"]
-    params.update(package_type=entry["package_type"], name=entry["name"], id=entry.get("id"), state="absent")
-    return params
+    options = {option: entry[option] if entry.get(option) is not None else policy.get(option) for option in POLICY_OPTIONS}
+    if options["exclude"] is None:
+        options["exclude"] = []
+    if options["keep_latest"] is None:
+        options["keep_latest"] = 0
+    delete_when_empty = entry.get("delete_package_when_empty")
+    options.update(
+        package_type=entry["package_type"], name=entry["name"], state="absent",
+        delete_package_when_empty=module_params["delete_package_when_empty"] if delete_when_empty is None else delete_when_empty,
+        **{option: module_params[option] for option in ("api_url", "max_concurrency", *GRAPH_OPTIONS)},
+    )
+    return options
 
 
-def validate(module_params: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-    """Every package's parameters (and the report paths), validated before any request; ValueError names the option and the fix."""
+def validate(module_params: dict[str, t.Any]) -> list[Package]:
+    """Every package's job (and the report paths), validated before any request; OptionError names the option and the fix."""
     for option in ("report_file", "summary_file"):
         if module_params[option] is not None and not module_params[option].strip():
-            raise ValueError(f"{option}: is blank; give a file path, or leave {option} out")
+            raise OptionError(f"{option}: is blank; give a file path, or leave {option} out")
     entries = module_params["packages"]
     if not entries:
-        raise ValueError("packages: is empty; list at least one package (package_type and name)")
+        raise OptionError("packages: is empty; list at least one package (package_type and name)")
     seen: dict[tuple[str, str], int] = {}
     result = []
     for index, entry in enumerate(entries):
         key = (entry["package_type"], entry["name"])
         if key in seen:
-            raise ValueError(f"packages[{index}]: {key[0]} package {key[1]!r} is listed twice (also packages[{seen[key]}]); list it once")
+            raise OptionError(f"packages[{index}]: {key[0]} package {key[1]!r} is listed twice (also packages[{seen[key]}]); list it once")
         seen[key] = index
         if entry.get("id") is not None and entry["id"] < 1:
-            raise ValueError(f"packages[{index}].id: {entry['id']} is not a package id; give a positive id, or leave it out")
-        params = package_params(module_params, entry)
+            raise OptionError(f"packages[{index}].id: {entry['id']} is not a package id; give a positive id, or leave it out")
         try:
-            problem = tagless_problem(params["package_type"], build_policy(params, tagless_ok=True))
-        except ValueError as error:
-            raise ValueError(f"packages[{index}] ({key[0]} {key[1]}): {error}") from None
-        params["skip_reason"] = problem and (
+            job = job_from_params(job_options(module_params, entry), tagless_ok=True)
+        except OptionError as error:
+            raise OptionError(f"packages[{index}] ({key[0]} {key[1]}): {error}") from None
+        problem = tagless_problem(job.package_type, job.policy)
+        result.append(Package(job, entry.get("id"), problem and (
             f"skipped, nothing deleted: {problem}; give {key[0]} packages selectors of their own without tags and untagged "
-            "(for example untagged: null and older_than), or leave them out of packages")
-        result.append(params)
+            "(for example untagged: null and older_than), or leave them out of packages")))
     return result
 
 
-def empty_result(params: dict[str, t.Any], owner: t.Optional[Owner]) -> dict[str, t.Any]:
+def empty_result(job: Job, owner: t.Optional[Owner]) -> dict[str, t.Any]:
     """The result of a package that failed before its plan was made."""
     return {
         "changed": False,
         "owner": owner.login if owner else None,
         "owner_type": owner.kind if owner else None,
-        "package_type": params["package_type"],
-        "name": params["name"],
+        "package_type": job.package_type,
+        "name": job.name,
         "state": "absent",
         "package_found": True,
         "versions": [],
@@ -602,26 +549,14 @@ def empty_result(params: dict[str, t.Any], owner: t.Optional[Owner]) -> dict[str
 class Cleanup:
     """Runs PackageVersions for every package, in parallel, collecting results, warnings and the report."""
 
-    def __init__(self, module: GitHubPackagesModule, package_params_list: list[dict[str, t.Any]]) -> None:
+    def __init__(self, module: GitHubPackagesModule, packages: list[Package]) -> None:
         self.module = module
-        self.packages = package_params_list
+        self.packages = packages
         self.lock = threading.Lock()
-        self._registry: t.Optional[RegistryClient] = None
 
-    def registry(self, params: dict[str, t.Any]) -> RegistryClient:
-        """One registry client for every container package (they all read from the same registry), made when first needed."""
+    def warn(self, job: Job, message: str) -> None:
         with self.lock:
-            if self._registry is None:
-                p = self.module.params
-                self._registry = RegistryClient(
-                    p["token"], t.cast(str, registry_url(params)), validate_certs=p["validate_certs"], timeout=p["timeout"],
-                    max_retries=p["max_retries"], rate_limit_wait=p["rate_limit_wait"], max_concurrency=p["max_concurrency"],
-                )
-            return self._registry
-
-    def warn(self, params: dict[str, t.Any], message: str) -> None:
-        with self.lock:
-            self.module.warn(f"{params['package_type']} {params['name']}: {message}")
+            self.module.warn(f"{job.package_type} {job.name}: {message}")
 
     def run(self) -> dict[str, t.Any]:
         owner = self.module.owner
@@ -630,29 +565,29 @@ class Cleanup:
         # Container packages also read manifests from the registry, whose client has its own max_concurrency: they start
         # first, and twice as many packages as requests are under way, so that the other packages' API requests go on
         # meanwhile. The clients keep each host at max_concurrency requests in flight; results keep the order of packages.
-        order = sorted(range(len(self.packages)), key=lambda index: self.packages[index]["package_type"] != "container")
+        order = sorted(range(len(self.packages)), key=lambda index: self.packages[index].job.package_type != "container")
+        # One registry client for every container package (they all read from the same registry_url).
+        urls = [p.job.registry_url for p in self.packages if p.job.registry_url is not None and not p.skip_reason]
+        registry = self.module.registry(urls[0]) if urls else None
         results: list[dict[str, t.Any]] = [{}] * len(self.packages)
-        try:
-            with ThreadPoolExecutor(max_workers=workers) as versions_pool, ThreadPoolExecutor(max_workers=2 * workers) as packages_pool:
-                for index, result in zip(order, packages_pool.map(lambda index: self.one(self.packages[index], owner, versions_pool), order)):
-                    results[index] = result
-        finally:
-            if self._registry is not None:
-                self._registry.close()
+        with ThreadPoolExecutor(max_workers=workers) as versions_pool, ThreadPoolExecutor(max_workers=2 * workers) as packages_pool:
+            for index, result in zip(order, packages_pool.map(lambda index: self.one(self.packages[index], owner, registry, versions_pool), order)):
+                results[index] = result
         return self.result(results, owner)
 
-    def one(self, params: dict[str, t.Any], owner: Owner, pool: ThreadPoolExecutor) -> dict[str, t.Any]:
-        if params["skip_reason"]:
-            self.warn(params, params["skip_reason"])
-            return {**empty_result(params, owner), "failed": False, "skipped": True, "msg": params["skip_reason"], "refused_version_ids": []}
-        context = PackageContext(self, params)
-        run = PackageVersions(context, now=utcnow, executor=pool)
+    def one(self, package: Package, owner: Owner, registry: t.Optional[RegistryClient], pool: ThreadPoolExecutor) -> dict[str, t.Any]:
+        job = package.job
+        if package.skip_reason:
+            self.warn(job, package.skip_reason)
+            return {**empty_result(job, owner), "failed": False, "skipped": True, "msg": package.skip_reason, "refused_version_ids": []}
+        run = PackageVersions(job, self.module.client, owner, registry, check_mode=self.module.check_mode, diff_mode=self.module.diff_mode,
+                              warn=lambda message: self.warn(job, message), verify_owner=self.module.verify_owner, now=utcnow, executor=pool)
         try:
             result = run.run()
-        except PackageFailed as failure:
-            result = {**empty_result(params, owner), **failure.result, "failed": True, "msg": str(failure)}
+        except EngineFailure as failure:
+            result = {**empty_result(job, owner), **failure.result, "failed": True, "msg": failure.message}
         except GitHubAPIError as error:
-            result = {**empty_result(params, owner), **error.to_dict(), "failed": True, "msg": str(error)}
+            result = {**empty_result(job, owner), **error.to_dict(), "failed": True, "msg": str(error)}
         else:
             result["failed"] = False
         result["skipped"] = False
@@ -680,7 +615,7 @@ class Cleanup:
             owner=owner.login,
             owner_type=owner.kind,
             dry_run=dry_run,
-            packages=[entry for entry in (report_entry(r, params, dry_run) for r, params in zip(results, self.packages)) if entry],
+            packages=[entry for entry in (report_entry(r, package, dry_run) for r, package in zip(results, self.packages)) if entry],
         )
         whole = sum(1 for r in results if r["package_deleted"])
         verb = "would delete" if dry_run else "deleted"
@@ -717,7 +652,7 @@ def bytes_totals(results: list[dict[str, t.Any]]) -> dict[str, t.Optional[int]]:
     return {key: sum(r[key] for r in measured) for key in ("bytes_freed", "bytes_unmeasured")}
 
 
-def report_entry(result: dict[str, t.Any], params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[str, t.Any]]:
+def report_entry(result: dict[str, t.Any], package: Package, dry_run: bool) -> t.Optional[dict[str, t.Any]]:
     """The report's entry for one package: the versions deleted one by one (would be, in a dry run), or None when nothing is.
 
     A package deleted whole lists none: its versions went with it and come back with it (docs/cleanup-report.md).
@@ -727,130 +662,13 @@ def report_entry(result: dict[str, t.Any], params: dict[str, t.Any], dry_run: bo
         {key: v[key] for key in REPORT_VERSION_KEYS} for v in result["versions"] if v["outcome"] == outcome]
     if not versions and not result["package_deleted"]:
         return None
-    entry: dict[str, t.Any] = {"package_type": params["package_type"], "name": params["name"],
+    entry: dict[str, t.Any] = {"package_type": package.job.package_type, "name": package.job.name,
                                "package_deleted": result["package_deleted"], "versions": versions}
-    if params.get("id") is not None:
-        entry["id"] = params["id"]
+    if package.id is not None:
+        entry["id"] = package.id
     if result.get("bytes_freed") is not None:
         entry.update(bytes_freed=result["bytes_freed"], bytes_unmeasured=result["bytes_unmeasured"])
     return entry
-
-
-def earlier_report(params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[str, t.Any]]:
-    """The report that report_append adds to (None: start a new one), checked before any request; ValueError on a mismatch."""
-    path = params["report_file"]
-    if params["report_append"] and not path:
-        raise ValueError("report_append: needs report_file")
-    if not params["report_append"] or not os.path.exists(path):
-        return None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data: dict[str, t.Any] = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"report_file: cannot read the report to append to, {path}: {error}") from None
-    earlier = parse_report(data, path)
-    if ((earlier.owner or "").lower(), normalize_api_url(earlier.api_url), earlier.dry_run) != (
-            (params["owner"] or earlier.owner or "").lower(), normalize_api_url(params["api_url"]), dry_run):
-        raise ValueError(f"report_file: {path} is the report of another cleanup (owner {earlier.owner}, {earlier.api_url}, "
-                         f"dry_run {earlier.dry_run}); give a new file, or report_append=false to replace it")
-    return data
-
-
-def summary_entry(result: dict[str, t.Any]) -> dict[str, t.Any]:
-    entry = {key: result[key] for key in SUMMARY_PACKAGE_KEYS}
-    entry["versions"] = [{key: v.get(key) for key in SUMMARY_VERSION_KEYS} for v in result["versions"]]
-    return entry
-
-
-def merged_report(result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]]) -> dict[str, t.Any]:
-    """This run's report with every package's result under "results", after what earlier holds of the other packages."""
-    report = dict(result["report"], results=[summary_entry(r) for r in result["packages"]])
-    if earlier is not None:
-        mine = {(p["package_type"], p["name"]) for p in report["results"]}
-        for key in ("packages", "results"):
-            report[key] = [p for p in earlier.get(key) or [] if (p["package_type"], p["name"]) not in mine] + report[key]
-    parse_report(report)
-    return report
-
-
-def cell(text: t.Any) -> str:
-    return str(text or "").replace("|", "\\|").replace("\n", " ")
-
-
-def summary_markdown(report: dict[str, t.Any], report_file: str) -> str:
-    """The human summary of a report written with its results: totals, one row per package, each package's versions."""
-    dry = report["dry_run"]
-    key, verb = ("would_delete", "would delete") if dry else ("deleted", "deleted")
-    results = report["results"]
-
-    def total(field: str) -> int:
-        return sum(r["counts"][field] for r in results)
-
-    lines = [
-        f"# {'Dry run of the cleanup' if dry else 'Cleanup'} of {report['owner']}", "",
-        f"- Generated: {report['generated_at']}", f"- API: {report['api_url']}",
-        f"- Report: `{report_file}`" + (" (a dry run: nothing was deleted, and it cannot be restored)" if dry
-                                        else " (restore with the ghpkgs.registry.org_restore role)"),
-        "", "## Totals", "",
-        f"| packages | failed | matched | {verb} | kept | skipped | already absent | whole packages |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| {len(results)} | {sum(1 for r in results if r['failed'])} | {total('matched')} | {total(key)} | {total('kept')} | "
-        f"{total('skipped')} | {total('already_absent')} | {sum(1 for r in results if r['package_deleted'])} |",
-        "", "## Packages", "",
-        f"| type | package | matched | {verb} | kept | skipped | result |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
-    ]
-    for r in results:
-        c = r["counts"]
-        lines.append(f"| {r['package_type']} | {r['name']} | {c['matched']} | {c[key]} | {c['kept']} | {c['skipped']} | "
-                     f"{'**FAILED**: ' if r['failed'] else ''}{cell(r['msg'])} |")
-    for r in results:
-        if r["versions"]:
-            lines += ["", f"### {r['package_type']} {r['name']}{' (FAILED)' if r['failed'] else ''}", "",
-                      "| outcome | version | id | tags | created | reason |", "| --- | --- | ---: | --- | --- | --- |"]
-            lines += [f"| {v['outcome'].replace('_', ' ')} | `{v['name']}` | {v['id']} | {', '.join(v['tags'] or [])} | "
-                      f"{v['created_at']} | {cell(v['reason'])} |" for v in r["versions"]]
-    return "\n".join(lines + bytes_lines(results)) + "\n"
-
-
-def human_bytes(count: int) -> str:
-    """1234567 -> '1.2 MB' (powers of 1000, as registries show sizes)."""
-    if count < 1000:
-        return f"{count} bytes"
-    value = count / 1000
-    for unit in ("kB", "MB", "GB"):
-        if value < 1000:
-            return f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"
-
-
-def bytes_lines(results: list[dict[str, t.Any]]) -> list[str]:
-    """The summary's section on the bytes freed, for the packages that have an estimate (container packages with the graph)."""
-    measured = [r for r in results if r.get("bytes_freed") is not None]
-    if not measured:
-        return []
-    lines = ["", "## Bytes freed (approximate)", "",
-             f"About {human_bytes(sum(r['bytes_freed'] for r in measured))} in {len(measured)} container packages: the config and layer "
-             "sizes named in the manifests of the deleted versions that the image graph read, each blob once, less those that another "
-             "manifest it read uses. Versions whose manifest the plan did not need are not read, so not counted (versions not measured), "
-             "and a layer shared with a kept image that was not read counts as freed.", "",
-             "| type | package | bytes freed | versions not measured |", "| --- | --- | ---: | ---: |"]
-    lines += [f"| {r['package_type']} | {r['name']} | {human_bytes(r['bytes_freed'])} | {r['bytes_unmeasured']} |" for r in measured]
-    return lines
-
-
-def write_report_files(params: dict[str, t.Any], result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]]) -> None:
-    """Write the report (and summary) files; the result then names them instead of holding the report (it can be large)."""
-    report = merged_report(result, earlier)
-    try:
-        write_private_file(params["report_file"], json.dumps(report, indent=2) + "\n")
-        if params["summary_file"]:
-            write_private_file(params["summary_file"], summary_markdown(report, params["report_file"]))
-    except OSError as error:
-        raise ValueError(f"report_file: cannot write the report or its summary: {error}") from None
-    del result["report"]
-    result.update(report_file=params["report_file"], summary_file=params["summary_file"])
 
 
 def main() -> None:

@@ -349,7 +349,7 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import Owner
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import MissingScopes, NotFound
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import MissingScopes, NotFound, OptionError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
 from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import ORPHAN_KINDS, ImageGraph, ManifestUnreadable, default_registry_url
 from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient
@@ -370,18 +370,18 @@ _GLOB_CHARS = frozenset("*?[")
 
 
 def health_registry_url(params: dict[str, t.Any], types: list[str]) -> t.Optional[str]:
-    """The registry to read manifests from for include_health (None without it); ValueError naming the option and the fix."""
+    """The registry to read manifests from for include_health (None without it); OptionError naming the option and the fix."""
     given = params["registry_url"]
     if given is not None and not given.strip():
-        raise ValueError("registry_url: is blank; give the container registry (https://ghcr.io), or leave it out to derive it from api_url")
+        raise OptionError("registry_url: is blank; give the container registry (https://ghcr.io), or leave it out to derive it from api_url")
     if not params["include_health"]:
         return None
     if "container" not in types:
-        raise ValueError("include_health: only container packages have image health; add container to package_type, or remove include_health")
+        raise OptionError("include_health: only container packages have image health; add container to package_type, or remove include_health")
     registry = given or default_registry_url(params["api_url"])
     if registry is None:
-        raise ValueError(f"registry_url: cannot be derived from api_url {params['api_url']!r}; give the container registry "
-                         "(https://ghcr.io, or https://containers.HOST for GitHub Enterprise Server), or remove include_health")
+        raise OptionError(f"registry_url: cannot be derived from api_url {params['api_url']!r}; give the container registry "
+                          "(https://ghcr.io, or https://containers.HOST for GitHub Enterprise Server), or remove include_health")
     return registry
 
 
@@ -392,13 +392,13 @@ class Query:
         self.explicit_types = params["package_type"] is not None
         types = params["package_type"] if self.explicit_types else list(PACKAGE_TYPES)
         if not types:
-            raise ValueError("package_type: an empty list selects nothing; name at least one type, or omit the option for all six")
+            raise OptionError("package_type: an empty list selects nothing; name at least one type, or omit the option for all six")
         self.types = list(dict.fromkeys(types))
         names = params["name"] or []
         validate_globs(names, "name")
         for name in names:
             if not name.strip():
-                raise ValueError("name: %r is blank; remove it, or give a package name or a glob" % (name,))
+                raise OptionError("name: %r is blank; remove it, or give a package name or a glob" % (name,))
         self.exact = list(dict.fromkeys(name for name in names if not _GLOB_CHARS.intersection(name)))
         self.globs = [name for name in names if _GLOB_CHARS.intersection(name)]
         self.list_all = not names
@@ -640,15 +640,9 @@ def add_health(module: GitHubPackagesModule, registry: RegistryClient, inventory
 
 def run(module: GitHubPackagesModule) -> dict[str, t.Any]:
     query = Query(module.params)
-    p = module.params
-    registry = None if query.registry_url is None else RegistryClient(
-        p["token"], query.registry_url, validate_certs=p["validate_certs"], timeout=p["timeout"], max_retries=p["max_retries"],
-        rate_limit_wait=p["rate_limit_wait"], max_concurrency=p["max_concurrency"])  # made first: a bad registry_url fails before any request
-    try:
-        return inventory_result(module, query, registry)
-    finally:
-        if registry is not None:
-            registry.close()
+    # Made first: a bad registry_url fails before any request.
+    registry = None if query.registry_url is None else module.registry(query.registry_url)
+    return inventory_result(module, query, registry)
 
 
 def inventory_result(module: GitHubPackagesModule, query: Query, registry: t.Optional[RegistryClient]) -> dict[str, t.Any]:

@@ -101,6 +101,9 @@ notes:
   - Restoring needs the token scopes C(read:packages) and C(write:packages) (plus C(repo) for repository-scoped registries);
     a missing scope is named in the error.
   - Restoring a multi-arch container index also restores the platform manifests that were deleted along with it.
+  - A restore whose answer was lost (a connection error or 5xx after the retries, or a repeated request that GitHub answers 404
+    or 409 because its first attempt was applied) is checked by reading the package or version back, and reported as restored only if it is
+    active. A version restore answered 404 is checked the same way (a platform manifest comes back with its multi-arch index).
 seealso:
   - module: ghpkgs.registry.package
   - module: ghpkgs.registry.package_version
@@ -228,11 +231,11 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import (
     GitHubAPIError,
     InvalidRequest,
     NotFound,
-    ServerError,
-    TransportError,
+    OptionError,
 )
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import Report, ReportVersion, load_report, normalize_api_url
+from ansible_collections.ghpkgs.registry.plugins.module_utils._restore import RESTORED_ALONG, restore_package, restore_version
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES, Policy, Version, parse_since, selector
 
 RESTORED = "restored"
@@ -275,7 +278,6 @@ VERSION_TAKEN = (
     "{how}an active version with the same name exists again{other}; delete that one first "
     "(ghpkgs.registry.package_version) if this one should replace it, then run this again"
 )
-RESTORED_ALONG = "restored along with another version (a multi-arch index brings back the platform manifests deleted with it)"
 RESTORED_WITH_PACKAGE = "restored along with its package"
 PACKAGE_NOT_RESTORED = "its package could not be restored (see the package's item)"
 
@@ -331,19 +333,19 @@ def _taken(target: Target, active: t.Optional[t.Mapping[str, t.Any]]) -> t.Dict[
 
 
 def targets_from_params(params: t.Mapping[str, t.Any], now: datetime) -> t.List[Target]:
-    """The target named by package_type/name and the version selectors; ValueError naming the option on anything wrong."""
+    """The target named by package_type/name and the version selectors; OptionError naming the option on anything wrong."""
     if not params["name"] or not params["name"].strip():
-        raise ValueError("name: must not be empty")
+        raise OptionError("name: must not be empty")
     given = [option for option in SELECTORS if params[option] is not None]
     if not given:
         if params["restore_token"] is not None and not params["restore_token"]:
-            raise ValueError("restore_token: must not be empty; omit it unless several deleted packages share the name")
+            raise OptionError("restore_token: must not be empty; omit it unless several deleted packages share the name")
         return [Target(params["package_type"], params["name"], restore_package=True, restore_token=params["restore_token"])]
     if params["restore_token"] is not None:
-        raise ValueError("restore_token: only restores the package itself; remove it, or remove %s" % ", ".join(given))
+        raise OptionError("restore_token: only restores the package itself; remove it, or remove %s" % ", ".join(given))
     for version_id in params["version_ids"] or ():
         if version_id < 1:
-            raise ValueError("version_ids: %d is not a version id (a positive integer)" % version_id)
+            raise OptionError("version_ids: %d is not a version id (a positive integer)" % version_id)
     policy = Policy(version_ids=params["version_ids"], versions=params["versions"], tags=params["tags"])
     identity = selector(policy, now, any_tag=True)
     since = None if params["deleted_after"] is None else parse_since(params["deleted_after"], now, "deleted_after")
@@ -361,23 +363,23 @@ def targets_from_params(params: t.Mapping[str, t.Any], now: datetime) -> t.List[
 def owner_from_report(report: Report, params: t.Mapping[str, t.Any], path: str) -> Owner:
     """The report's owner, after checking that api_url, owner and owner_type agree with it."""
     if report.dry_run:
-        raise ValueError(
+        raise OptionError(
             "from_report: %s is the report of a dry run: its cleanup deleted nothing, so there is nothing to restore; "
             "pass the report of the run that deleted" % path
         )
     if normalize_api_url(report.api_url) != normalize_api_url(params["api_url"]):
-        raise ValueError(
+        raise OptionError(
             "from_report: the report was written against %s but api_url is %s; restoring into another server is a mistake: "
             "set api_url to %s" % (report.api_url, params["api_url"], report.api_url)
         )
     wanted = params["owner"]
     if wanted is not None:
         if report.owner is None:
-            raise ValueError("owner: the report %s is for the token's own account, not %s; omit owner" % (path, wanted))
+            raise OptionError("owner: the report %s is for the token's own account, not %s; omit owner" % (path, wanted))
         if wanted.lower() != report.owner.lower():
-            raise ValueError("owner: %s, but the report %s is for %s; omit owner or set it to %s" % (wanted, path, report.owner, report.owner))
+            raise OptionError("owner: %s, but the report %s is for %s; omit owner or set it to %s" % (wanted, path, report.owner, report.owner))
     if params["owner_type"] not in ("auto", report.owner_type):
-        raise ValueError("owner_type: %s, but the report %s is for a%s %s; omit owner_type" % (
+        raise OptionError("owner_type: %s, but the report %s is for a%s %s; omit owner_type" % (
             params["owner_type"], path, "n" if report.owner_type[0] in "aeiou" else "", report.owner_type))
     if report.owner_type == "authenticated":
         return Owner("authenticated")
@@ -435,23 +437,23 @@ class Restorer:
             return _item(target, RESTORED, PACKAGE_PREDICTED)
         # Asked by name only, an active package may be the one to restore (restored already) or a new one that took the name:
         # GitHub cannot list deleted packages, so only the restore tells (409 when a deleted package waits behind the name).
-        try:
-            self.client.restore_package(self.owner, target.package_type, target.name, target.restore_token)
-        except (NotFound, Conflict) as error:
-            if package is None and (error.retried or isinstance(error, Conflict)):
+        done = restore_package(self.client, self.owner, target.package_type, target.name, target.restore_token,
+                               active_before=package is not None)
+        if done.restored:
+            return _item(target, RESTORED)
+        if isinstance(done.error, Conflict):
+            if package is None:
                 try:
                     package = self.client.get_package(self.owner, target.package_type, target.name)
                 except NotFound:
                     pass
-                if package is not None and error.retried:
-                    return _item(target, RESTORED)  # the attempt whose answer was lost brought it back
-            if isinstance(error, Conflict):
-                return _taken(target, package)
-            if package is not None:
-                return _item(target, ALREADY_PRESENT)
-            token = " with this restore_token" if target.restore_token else ""
-            return _item(target, FAILED, PACKAGE_GONE.format(token=token))
-        return _item(target, RESTORED)
+            return _taken(target, package)
+        if not isinstance(done.error, NotFound):
+            raise t.cast(GitHubAPIError, done.error)
+        if package is not None:
+            return _item(target, ALREADY_PRESENT)
+        token = " with this restore_token" if target.restore_token else ""
+        return _item(target, FAILED, PACKAGE_GONE.format(token=token))
 
     def _listing(self, target: Target, state: str) -> t.List[Version]:
         return [Version.from_api(data, target.package_type) for data in self.client.list_versions(self.owner, target.package_type, target.name, state)]
@@ -520,32 +522,17 @@ class Restorer:
         return any(rv.id not in deleted_by_id for rv in target.report_versions or ())
 
     def _restore_version(self, target: Target, version: Version) -> t.Dict[str, t.Any]:
-        try:
-            self.client.restore_version(self.owner, target.package_type, target.name, version.id)
-        except Conflict:
+        # Every answer ends in an item, so that the other restores go on (see _restore for a lost answer).
+        done = restore_version(self.client, self.owner, target.package_type, target.name, version.id)
+        if done.restored:
+            return _item(target, RESTORED, RESTORED_ALONG if done.along else None, version)
+        if isinstance(done.error, Conflict):
             return _item(target, FAILED, VERSION_TAKEN.format(how="GitHub answered 409: ", other=""), version)
-        except InvalidRequest as error:
-            return _item(target, FAILED, "GitHub refused: %s" % error.message, version)
-        except NotFound:
-            # A version restored along with its index is active by now, and GitHub answers 404 to its own restore.
-            try:
-                current = self.client.get_version(self.owner, target.package_type, target.name, version.id)
-            except NotFound:
-                current = None
-            if current is not None and current.get("deleted_at") is None:
-                return _item(target, RESTORED, RESTORED_ALONG, version)
+        if isinstance(done.error, InvalidRequest):
+            return _item(target, FAILED, "GitHub refused: %s" % done.error.message, version)
+        if isinstance(done.error, NotFound):
             return _item(target, FAILED, VERSION_EXPIRED, version)
-        except (TransportError, ServerError) as error:
-            # The answer was lost (a dropped connection, a gateway error after the retries): the restore may have been
-            # applied. Ask GitHub, so that the result names every version that is back, and let the other restores go on.
-            try:
-                current = self.client.get_version(self.owner, target.package_type, target.name, version.id)
-            except GitHubAPIError:
-                current = None
-            if current is not None and current.get("deleted_at") is None:
-                return _item(target, RESTORED, version=version)
-            return _item(target, FAILED, "GitHub did not confirm the restore (%s); run again to retry it" % error, version)
-        return _item(target, RESTORED, version=version)
+        return _item(target, FAILED, "GitHub did not confirm the restore (%s); run again to retry it" % done.error, version)
 
 
 def _oldest_first(versions: t.Iterable[Version]) -> t.List[Version]:
@@ -584,7 +571,10 @@ def main() -> None:
     def work() -> t.Dict[str, t.Any]:
         params = module.params
         if params["from_report"] is not None:
-            report = load_report(params["from_report"])
+            try:
+                report = load_report(params["from_report"])
+            except ValueError as error:  # the file named by from_report is not a readable report
+                raise OptionError(str(error)) from None
             owner = owner_from_report(report, params, params["from_report"])
             targets = targets_from_report(report)
         else:

@@ -203,6 +203,10 @@ notes:
   - When the token lacks a scope, or is not authorized for the organization's SAML single sign-on, the first write request fails,
     the module stops before any other write, and the error names the missing scopes or the URL to authorize the token.
   - O(older_than) is measured against the controller's clock.
+  - With O(state=present), a restore whose answer was lost (a connection error or 5xx after the retries, or a repeated request
+    that GitHub answers 404 or 409 because its first attempt was applied) is checked by reading the version back, and reported as
+    V(restored) only if it is active. A restore answered 404 is checked the same way (a platform manifest comes back with its
+    multi-arch index).
 seealso:
   - module: ghpkgs.registry.package_info
   - module: ghpkgs.registry.package_restore
@@ -468,9 +472,9 @@ msg:
 import typing as t
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._options import GRAPH_OPTIONS, job_from_params
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (  # pylint: disable=unused-import
-    GRAPH_OPTIONS,
     NOT_ATTEMPTED,  # noqa: F401 re-exported: callers and tests refer to package_version.NOT_ATTEMPTED
     PackageVersions,
     utcnow,
@@ -498,7 +502,14 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
 
 def main() -> None:
     module = GitHubPackagesModule(argument_spec=ARGUMENT_SPEC)
-    module.run(lambda: PackageVersions(module, now=utcnow).run())
+
+    def work() -> dict[str, t.Any]:
+        job = job_from_params(module.params)
+        registry = module.registry(job.registry_url) if job.registry_url is not None else None
+        return PackageVersions(job, module.client, module.owner, registry, check_mode=module.check_mode, diff_mode=module.diff_mode,
+                               warn=module.warn, verify_owner=module.verify_owner, now=utcnow).run()
+
+    module.run(work)
 
 
 if __name__ == "__main__":

@@ -89,16 +89,13 @@ policies = st.fixed_dictionaries({}, optional={
 }).filter(lambda p: any(k in p for k in ("older_than", "untagged", "tags", "versions")))
 
 
-class Context:
-    """What PackageVersions needs from its module, for planning only (no client calls happen in plan_deletions)."""
-
-    def __init__(self, policy: dict[str, Any]) -> None:
-        self.params = {"name": "app", "state": "absent", "package_type": "container", "api_url": "https://api.github.com",
-                       "registry_url": "https://ghcr.io", "manifest_graph": True, "delete_package_when_empty": False,
-                       "max_concurrency": 4, "version_ids": None, "versions": None, "tags": None, "untagged": None,
-                       "older_than": None, "prerelease": None, "exclude": [], "keep_latest": 0, "max_versions": None, **policy}
-        self.check_mode = True
-        self.diff_mode = False
+def job(code: Any, policy: dict[str, Any]) -> Any:
+    """The job of a planning-only run (no client calls happen in plan_deletions)."""
+    _oci, _selection, _versions = code
+    params = {"version_ids": None, "versions": None, "tags": None, "untagged": None, "older_than": None, "prerelease": None,
+              "exclude": [], "keep_latest": 0, "max_versions": None, **policy}
+    return _versions.Job(package_type="container", name="app", state="absent", policy=_selection.Policy.from_params(params),
+                         max_concurrency=4)
 
 
 def make_plan(code: Any, package: dict[str, Any], policy: dict[str, Any], order: list[int]) -> dict[int, str]:
@@ -113,7 +110,7 @@ def make_plan(code: Any, package: dict[str, Any], policy: dict[str, Any], order:
             found[name] = _oci.Manifest(name, kind, tuple(_oci.Child(c, IMAGE, "linux/amd64", False) for c in children), subject)
         return found
 
-    runner = _versions.PackageVersions(Context(policy), now=lambda: NOW)
+    runner = _versions.PackageVersions(job(code, policy), client=None, owner=None, check_mode=True, now=lambda: NOW)
     runner.graph = _oci.ImageGraph(listed, read)
     decisions, dummy = runner.plan_deletions(listed, NOW, allow_package_delete=False)
     return {d.version.id: d.action for d in decisions}
@@ -157,7 +154,7 @@ def test_graph_plans_keep_what_kept_images_need_and_respect_protections(code: An
         assert not hit & deleted
 
     # keep_latest: the newest versions the selectors choose are never deleted.
-    policy_object = _selection.Policy.from_params(Context(policy).params)
+    policy_object = job(code, policy).policy
     selects = _selection.selector(policy_object, NOW)
     listed = [_selection.Version(v["id"], v["name"], tuple(v["tags"]), v["created"], v["created"], None, "container")
               for v in package["versions"]]

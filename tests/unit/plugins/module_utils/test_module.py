@@ -16,7 +16,7 @@ from ansible.module_utils.common import json as module_json
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils import _module
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import NotFound
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import EngineFailure, NotFound, OptionError
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.module_harness import Exited, catch_exits
 
 TOKEN = "ghp_ModuleBaseSecret0123456789abcdefXYZ"
@@ -119,11 +119,11 @@ def test_run_turns_api_errors_into_failures_with_the_diagnosis() -> None:
     assert "GET /orgs/acme/packages/npm/x" in result["msg"] and "Package not found." in result["msg"]
 
 
-def test_run_turns_value_errors_into_failures_and_exits_with_the_result() -> None:
+def test_run_turns_option_errors_into_failures_and_exits_with_the_result() -> None:
     module = build({"token": TOKEN})
 
     def bad() -> dict[str, t.Any]:
-        raise ValueError("name: must not be empty")
+        raise OptionError("name: must not be empty")
 
     with pytest.raises(Exited) as info:
         module.run(bad)
@@ -131,6 +131,24 @@ def test_run_turns_value_errors_into_failures_and_exits_with_the_result() -> Non
     with pytest.raises(Exited) as info:
         build({"token": TOKEN}).run(lambda: {"changed": False, "answer": 42})
     assert not info.value.failed and info.value.result == {"changed": False, "answer": 42}
+
+
+def test_run_turns_engine_failures_into_failures_with_the_partial_result() -> None:
+    def stopped() -> dict[str, t.Any]:
+        raise EngineFailure("GET /x: 500 boom", {"status": 500, "versions": [{"id": 1}]})
+
+    with pytest.raises(Exited) as info:
+        build({"token": TOKEN}).run(stopped)
+    assert info.value.failed and info.value.result["msg"] == "GET /x: 500 boom"
+    assert info.value.result["status"] == 500 and info.value.result["versions"] == [{"id": 1}]
+
+
+def test_run_lets_other_value_errors_through_as_bugs() -> None:
+    def buggy() -> dict[str, t.Any]:
+        raise ValueError("a bug, not an option")
+
+    with pytest.raises(ValueError, match="a bug, not an option"):
+        build({"token": TOKEN}).run(buggy)
 
 
 def test_missing_requests_fails_with_missing_required_lib(monkeypatch: pytest.MonkeyPatch) -> None:

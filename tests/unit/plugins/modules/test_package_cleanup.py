@@ -15,6 +15,7 @@ import pytest
 import responses
 
 
+from ansible_collections.ghpkgs.registry.plugins.module_utils import _report
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import parse_report
 from ansible_collections.ghpkgs.registry.plugins.modules import package_cleanup
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules import github_fake
@@ -379,4 +380,4 @@ def test_the_bytes_freed_are_in_the_result_the_report_and_the_summary(tmp_path: 
 @pytest.mark.parametrize("count, text", [(0, "0 bytes"), (999, "999 bytes"), (1000, "1.0 kB"), (48213344, "48.2 MB"),
                                          (3 * 10**9, "3.0 GB"), (7 * 10**12, "7.0 TB")])
 def test_human_bytes(count: int, text: str) -> None:
-    assert package_cleanup.human_bytes(count) == text
+    assert _report.human_bytes(count) == text

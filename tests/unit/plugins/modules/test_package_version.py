@@ -11,8 +11,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import responses
+from ansible.module_utils.testing import patch_module_args
 
-
+from ansible_collections.ghpkgs.registry.plugins.module_utils import _versions
 from ansible_collections.ghpkgs.registry.plugins.modules import package_version
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules import github_fake
 from ansible_collections.ghpkgs.registry.tests.unit.plugins.modules.github_fake import (  # noqa: F401 pylint: disable=unused-import
@@ -438,3 +439,16 @@ def test_an_owner_of_the_other_type_fails_naming_the_right_owner_type(gh: FakeGi
     assert out.failed
     assert out.result["msg"] == "owner_type: 'octo-org' is an organization, not a user; set owner_type: org, or auto"
     assert gh.writes() == []
+
+
+def test_a_value_error_that_is_no_option_error_is_a_traceback_not_a_tidy_failure(gh: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    npm_package(gh)
+
+    def broken(*args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        raise ValueError("a bug in the planner")
+
+    monkeypatch.setattr(_versions, "plan", broken)
+    args = {"token": TOKEN, "owner": "octo-org", "max_retries": 0, "points_per_minute": 0, "package_type": "npm", "name": "web-client",
+            "versions": ["*"]}
+    with patch_module_args(args), pytest.raises(ValueError, match="a bug in the planner"):
+        package_version.main()
