@@ -99,12 +99,12 @@ def _check_version_id(version_id: t.Any) -> int:
 def _check_package_type(package_type: t.Any) -> str:
     if package_type not in PACKAGE_TYPES:
         raise ValueError("package_type must be one of %s, got %r" % (", ".join(PACKAGE_TYPES), package_type))
-    return package_type
+    return t.cast(str, package_type)
 
 
 def _sso_required(headers: t.Any) -> bool:
     # "partial-results; organizations=..." only says some orgs were left out of a listing: not an error.
-    return headers.get("X-GitHub-SSO", "").split(";")[0].strip().lower() == "required"
+    return bool(headers.get("X-GitHub-SSO", "").split(";")[0].strip().lower() == "required")
 
 
 def _utc_iso(epoch: float) -> str:
@@ -273,13 +273,13 @@ class GitHubPackagesClient(Transport):
         return resolved
 
     def get_user(self, login: str) -> t.Dict[str, t.Any]:
-        return self._json("GET", "/users/" + _segment(login, "login"))
+        return t.cast(t.Dict[str, t.Any], self._json("GET", "/users/" + _segment(login, "login")))
 
     def get_authenticated_user(self) -> t.Dict[str, t.Any]:
-        return self._json("GET", "/user")
+        return t.cast(t.Dict[str, t.Any], self._json("GET", "/user"))
 
     def get_rate_limit(self) -> t.Dict[str, t.Any]:
-        return self._json("GET", "/rate_limit", primary_gate=False)
+        return t.cast(t.Dict[str, t.Any], self._json("GET", "/rate_limit", primary_gate=False))
 
     # ---- packages -----------------------------------------------------------------------------
 
@@ -293,7 +293,7 @@ class GitHubPackagesClient(Transport):
         return self._paginate(self._owner(owner).prefix + "/packages", query, "read", package_type)
 
     def get_package(self, owner: Owner, package_type: str, name: str) -> t.Dict[str, t.Any]:
-        return self._json("GET", self._package_path(owner, package_type, name), op="read", package_type=package_type)
+        return t.cast(t.Dict[str, t.Any], self._json("GET", self._package_path(owner, package_type, name), op="read", package_type=package_type))
 
     def delete_package(self, owner: Owner, package_type: str, name: str) -> None:
         self._json("DELETE", self._package_path(owner, package_type, name), op="delete", package_type=package_type)
@@ -316,7 +316,7 @@ class GitHubPackagesClient(Transport):
         return self._paginate(path, {"state": state}, "read", package_type)
 
     def get_version(self, owner: Owner, package_type: str, name: str, version_id: int) -> t.Dict[str, t.Any]:
-        return self._json("GET", self._version_path(owner, package_type, name, version_id), op="read", package_type=package_type)
+        return t.cast(t.Dict[str, t.Any], self._json("GET", self._version_path(owner, package_type, name, version_id), op="read", package_type=package_type))
 
     def delete_version(self, owner: Owner, package_type: str, name: str, version_id: int) -> None:
         self._json("DELETE", self._version_path(owner, package_type, name, version_id), op="delete", package_type=package_type)
@@ -614,11 +614,11 @@ class GitHubPackagesClient(Transport):
             missing = [scope for scope in needed if scope not in have]
             if missing:
                 accepted = _scope_list(headers.get("X-Accepted-OAuth-Scopes"))
-                hint = "token lacks scopes: %s (this operation needs %s%s); add them at %s" % (
+                scopes_hint = "token lacks scopes: %s (this operation needs %s%s); add them at %s" % (
                     ", ".join(missing), ", ".join(needed), "; the endpoint accepts %s" % ", ".join(accepted) if accepted else "", self._tokens_url,
                 )
-                return MissingScopes(message, status=status, missing_scopes=missing, hint=hint, **common)
-        hint = None
+                return MissingScopes(message, status=status, missing_scopes=missing, hint=scopes_hint, **common)
+        hint: t.Optional[str] = None
         if status == 401:
             hint = "the token is invalid, expired or revoked"
         elif status == 404:
@@ -634,13 +634,13 @@ class GitHubPackagesClient(Transport):
             hint = "the token's user may not be an admin of this package or organization"
         return status_error(message, status, retries, hint, **common)
 
-    def _transport_error(self, exc: Exception, method: str, display: str, retries: int, extra_secret: t.Optional[str] = None) -> TransportError:
+    def _transport_error(self, exc: Exception, method: str, display: str, retries: int, extra_secret: t.Optional[str] = None,
+                         hint: t.Optional[str] = None) -> TransportError:
         why = unreachable(exc)
         if why:
             fix = "check the host name in api_url" if why == "does not resolve" else "check api_url's host and port, and that the server is up"
             return TransportError("%s %s" % (urlsplit(self.api_url).hostname, why), method=method, path=display,
                                   hint="%s (%s)%s" % (fix, self.api_url, "; after %d retries" % retries if retries else ""))
-        hint = None
         if method == "POST" and not is_connect_failure(exc) and not is_tls_error(exc):
             hint = "the request may have reached GitHub and been applied; check the current state before retrying"
         return super()._transport_error(exc, method, display, retries, extra_secret, hint)

@@ -331,7 +331,7 @@ def earlier_report(params: dict[str, t.Any], dry_run: bool) -> t.Optional[dict[s
         return None
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data: dict[str, t.Any] = json.load(handle)
     except (OSError, ValueError) as error:
         raise OptionError(f"report_file: cannot read the report to append to, {path}: {error}") from None
     try:

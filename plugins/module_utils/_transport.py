@@ -43,7 +43,7 @@ try:
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR: t.Optional[str] = traceback.format_exc()
-    RequestException = OSError  # what requests' exceptions derive from; nothing is sent without requests (see Transport)
+    RequestException: t.Type[Exception] = OSError  # what requests' exceptions derive from; nothing is sent without requests (see Transport)
 else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -279,7 +279,7 @@ class Transport:
 
     def _backoff(self, retries: int) -> float:
         """Exponential backoff with jitter: half of min(cap, base * 2**retries), plus up to that half again."""
-        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * (2 ** retries))
+        delay = min(_BACKOFF_CAP, _BACKOFF_BASE * (2.0 ** retries))
         return delay / 2 + self._random.uniform(0, delay / 2)
 
     def _secrets(self) -> t.List[str]:
