@@ -30,6 +30,7 @@ author:
 extends_documentation_fragment:
   - ghpkgs.registry.github
   - ghpkgs.registry.github.attributes
+  - ghpkgs.registry.results
 attributes:
   check_mode:
     support: full
@@ -294,11 +295,15 @@ packages:
       returned: always
       sample: true
     versions:
-      description: Every version that satisfies the selectors with its C(outcome) and C(reason),
-        as in RV(ghpkgs.registry.package_version#module:versions).
+      description:
+        - Every version that satisfies the selectors with its C(outcome) and C(reason),
+          as in RV(ghpkgs.registry.package_version#module:versions).
+        - Trimmed by O(return_versions) - with V(changed) only the versions with outcome V(deleted), V(would_delete) or
+          V(skipped); with V(none) not returned. O(report_file) and O(summary_file) still hold every version, and
+          RV(packages[].counts) counts them all.
       type: list
       elements: dict
-      returned: always
+      returned: unless O(return_versions=none)
       sample:
         - id: 123456
           name: sha256:4b1d3c0ffee9e4d5c7a0f0d1e2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5
@@ -448,6 +453,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, GitHubPackagesClient, Owner, RegistryClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._results import RETURN_VERSIONS_OPTION
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, normalize_api_url, parse_report, write_private_file
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (
     GRAPH_OPTIONS,
@@ -477,6 +483,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "report_file": {"type": "path"},
     "report_append": {"type": "bool", "default": False},
     "summary_file": {"type": "path"},
+    **RETURN_VERSIONS_OPTION,
 }
 
 REPORT_VERSION_KEYS = ("id", "name", "tags", "created_at", "updated_at", "deleted_at")
