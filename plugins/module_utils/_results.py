@@ -16,6 +16,11 @@ RETURN_VERSIONS_OPTION: dict[str, dict[str, t.Any]] = {
 CHANGED_OUTCOMES = frozenset(("deleted", "restored", "would_delete", "would_restore", "skipped"))
 
 
+def returns_version(return_versions: str, outcome: t.Optional[str]) -> bool:
+    """Whether a version with this outcome (None for an inventory's) is listed in a result under return_versions."""
+    return return_versions == "all" or (return_versions == "changed" and outcome in CHANGED_OUTCOMES)
+
+
 def bound_versions(result: dict[str, t.Any], return_versions: str) -> dict[str, t.Any]:
     """Trim result's per-version lists (versions, and packages[].versions) in place to what return_versions asks for.
 
@@ -31,5 +36,5 @@ def bound_versions(result: dict[str, t.Any], return_versions: str) -> dict[str, 
         if return_versions == "none":
             del holder["versions"]
         else:
-            holder["versions"] = [v for v in holder["versions"] if v.get("outcome") in CHANGED_OUTCOMES]
+            holder["versions"] = [v for v in holder["versions"] if returns_version(return_versions, v.get("outcome"))]
     return result

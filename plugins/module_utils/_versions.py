@@ -37,6 +37,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
     describe,
     parse_manifest,
 )
+from ansible_collections.ghpkgs.registry.plugins.module_utils._results import returns_version
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import (
     ACT,
     KEEP,
@@ -268,10 +269,13 @@ def label(version: Version) -> str:
 class PackageVersions:
     """One run of the module: list once, plan, act (unless in check mode), report."""
 
-    def __init__(self, module: ModuleContext, now: t.Callable[[], datetime] = utcnow, executor: t.Optional[Executor] = None) -> None:
+    def __init__(self, module: ModuleContext, now: t.Callable[[], datetime] = utcnow, executor: t.Optional[Executor] = None,
+                 return_versions: str = "all") -> None:
         """now gives the time older_than is measured from; executor, when given, runs the deletions or restores
-        (a caller running many packages at once shares one), otherwise a pool of max_concurrency threads is made per run."""
+        (a caller running many packages at once shares one), otherwise a pool of max_concurrency threads is made per run;
+        return_versions, which versions the result lists (see _results.py): the others are counted but never built."""
         self.module = module
+        self.return_versions = return_versions
         self.now = now
         self.executor = executor
         self.params = module.params
@@ -579,6 +583,9 @@ class PackageVersions:
 
     def result(self, decisions: list[Decision], active: t.Optional[list[Version]], package_found: bool = True) -> dict[str, t.Any]:
         versions = []
+        deleted_ids = []
+        counts = dict.fromkeys(OUTCOMES, 0)
+        counts["matched"] = len(decisions)
         for decision in decisions:
             if decision.action == KEEP:
                 outcome, reason = "kept", decision.reason
@@ -586,13 +593,13 @@ class PackageVersions:
                 outcome, reason = self.outcomes.get(decision.version.id, ("skipped", NOT_ATTEMPTED))
             else:
                 outcome, reason = "skipped", decision.reason
-            entry = decision.version.as_dict()
-            entry.update(outcome=outcome, reason=reason)
-            versions.append(entry)
-        counts = dict.fromkeys(OUTCOMES, 0)
-        counts["matched"] = len(versions)
-        for entry in versions:
-            counts[entry["outcome"]] += 1
+            counts[outcome] += 1
+            if outcome == "deleted":
+                deleted_ids.append(decision.version.id)
+            if returns_version(self.return_versions, outcome):
+                entry = decision.version.as_dict()
+                entry.update(outcome=outcome, reason=reason)
+                versions.append(entry)
         owner = self.module.owner
         result: dict[str, t.Any] = {
             "changed": self.package_deleted or any(counts[o] for o in CHANGES),
@@ -605,7 +612,7 @@ class PackageVersions:
             "package_found": package_found,
             "versions": versions,
             "counts": counts,
-            "deleted_version_ids": [e["id"] for e in versions if e["outcome"] == "deleted" and not self.package_deleted],
+            "deleted_version_ids": [] if self.package_deleted else deleted_ids,
             "package_deleted": self.package_deleted,
             "manifests_read": self.manifest_reads,
             "bytes_freed": None if self.freed is None else self.freed[0],

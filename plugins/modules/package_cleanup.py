@@ -415,6 +415,7 @@ report:
       no versions, since they went with it and restoring it brings them back.
     - In check mode C(dry_run) is V(true) and the versions are those that would be deleted; such a report cannot be restored.
     - Not returned when O(report_file) is given, so that a large report does not travel twice; read the file instead.
+    - Not trimmed by O(return_versions), since it is what restores the run; give O(report_file) to keep it out of the result.
   returned: unless O(report_file) is given
   type: dict
   sample:

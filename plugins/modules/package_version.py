@@ -503,7 +503,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
 
 def main() -> None:
     module = GitHubPackagesModule(argument_spec=ARGUMENT_SPEC)
-    module.run(lambda: PackageVersions(module, now=utcnow).run())
+    module.run(lambda: PackageVersions(module, now=utcnow, return_versions=module.params["return_versions"]).run())
 
 
 if __name__ == "__main__":

@@ -460,7 +460,7 @@ def test_return_versions_bounds_the_result_and_the_report_files_keep_every_versi
     assert [(p["name"], p["counts"]["matched"], p["counts"]["deleted"]) for p in out.result["packages"]] == [
         ("public-app", 2, 0), ("team/app", 2, 1), ("web-ui", 3, 2)]
     data = json.loads(report_file.read_text())
-    assert {r["name"]: [v["id"] for v in r["versions"]] for r in data["results"]} == {"public-app": [31, 32], "team/app": [11, 12],
-                                                                                        "web-ui": [21, 22, 23]}
+    every = {"public-app": [31, 32], "team/app": [11, 12], "web-ui": [21, 22, 23]}
+    assert {r["name"]: [v["id"] for v in r["versions"]] for r in data["results"]} == every
     assert sorted(v["id"] for p in data["packages"] for v in p["versions"]) == [11, 21, 22]
     assert "| kept | `sha256:bb` | 12 | pr-2 |" in summary_file.read_text()

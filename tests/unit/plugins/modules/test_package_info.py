@@ -388,7 +388,7 @@ def test_listing_query_is_encoded_and_only_names_the_requested_visibility(api: r
 
 @pytest.mark.parametrize("return_versions, returned", [("all", [12, 11, 10]), ("changed", []), ("none", None)])
 def test_return_versions_bounds_the_versions_returned_not_their_count(api: responses.RequestsMock, return_versions: str,
-                                                                       returned: list[int] | None) -> None:
+                                                                      returned: list[int] | None) -> None:
     org_lookup(api)
     listing(api, "/orgs/octo-org", "container", [package("team/app", "container")])
     base = f"{API}/orgs/octo-org/packages/container/team%2Fapp/versions"
