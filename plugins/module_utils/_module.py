@@ -5,16 +5,11 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import re
-import sys
 import typing as t
 
-from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
-from ansible.module_utils.common import json as module_json
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
     API_URL_FIX,
@@ -25,6 +20,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
 )
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import EngineFailure, GitHubAPIError, InsecureTransport, NotFound, OptionError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient
+from ansible_collections.ghpkgs.registry.plugins.module_utils._results import bound_versions
 from ansible_collections.ghpkgs.registry.plugins.module_utils._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, check_token, check_url
 
 SHARED_OPTIONS: dict[str, dict[str, t.Any]] = {
@@ -47,10 +43,6 @@ MAX_CONCURRENCY = 100
 # GitHub's secondary limit counts points per minute. Benchmarks against an emulator whose "minute" lasts seconds
 # set this variable so the modules pace to the same scale; it is not an option because on GitHub it is always 60.
 PACING_WINDOW_ENV = "GHPKGS_PACING_WINDOW_SECONDS"
-
-
-# A result list longer than this is written item by item (see _StreamingModule).
-_LONG_LIST = 1000
 
 
 def pacing_window_seconds() -> float:
@@ -90,54 +82,6 @@ def shared_option_errors(params: dict[str, t.Any]) -> list[str]:
     return errors
 
 
-def _holds_long_list(value: t.Any) -> bool:
-    if isinstance(value, list):
-        return len(value) > _LONG_LIST or any(_holds_long_list(item) for item in value)
-    if isinstance(value, dict):
-        return any(_holds_long_list(item) for item in value.values())
-    return False
-
-
-def json_pieces(value: t.Any, dumps: t.Callable[[t.Any], str]) -> t.Iterator[str]:
-    """The JSON text of value, in pieces that join to dumps(value): long lists, and what holds them, item by item."""
-    if not _holds_long_list(value):
-        yield dumps(value)
-    elif isinstance(value, list):
-        yield "["
-        for n, item in enumerate(value):
-            if n:
-                yield ", "
-            yield from json_pieces(item, dumps)
-        yield "]"
-    else:
-        yield "{"
-        for n, (key, item) in enumerate(value.items()):
-            yield (", " if n else "") + dumps(key) + ": "
-            yield from json_pieces(item, dumps)
-        yield "}"
-
-
-class _StreamingModule(AnsibleModule):
-    """An AnsibleModule that writes its result in pieces.
-
-    ansible-core prints json.dumps() of the whole result: with 100,000 versions that text is about 30 MB and exists
-    twice at once (the text and the printed copy). The same encoder, piece by piece, keeps the peak memory down.
-    """
-
-    def _record_module_result(self, o: dict[str, t.Any]) -> None:
-        # ansible-core's own hook (2.19 to 2.21) and encoder: a later ansible-core without them gets its own output back,
-        # never a module that fails after its changes are made.
-        try:
-            encoder = module_json.get_module_encoder(basic._ANSIBLE_PROFILE, module_json.Direction.MODULE_TO_CONTROLLER)
-        except AttributeError:
-            super()._record_module_result(o)
-            return
-        sys.stdout.write("\n")
-        for piece in json_pieces(o, functools.partial(json.dumps, cls=encoder)):
-            sys.stdout.write(piece)
-        sys.stdout.write("\n")
-
-
 class _AnsibleModule(t.Protocol):
     """What GitHubPackagesModule uses of AnsibleModule, typed: ansible-core ships no types, and its exits never return."""
 
@@ -163,7 +107,7 @@ class GitHubPackagesModule:
         spec = dict(SHARED_OPTIONS)
         spec.update(argument_spec or {})
         module_kwargs.setdefault("supports_check_mode", True)
-        self.module: _AnsibleModule = _StreamingModule(argument_spec=spec, **module_kwargs)
+        self.module: _AnsibleModule = AnsibleModule(argument_spec=spec, **module_kwargs)
         self.params = self.module.params
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
@@ -251,13 +195,17 @@ class GitHubPackagesModule:
         self.module.warn(message)
 
     def fail(self, msg: str, **result: t.Any) -> t.NoReturn:
-        self.module.fail_json(msg=msg, **result)
+        self.module.fail_json(msg=msg, **self.bounded(result))
 
     def fail_from_error(self, error: GitHubAPIError, **result: t.Any) -> t.NoReturn:
         details = error.to_dict()
         details.update(result)
         details["msg"] = str(error)
-        self.module.fail_json(**details)
+        self.module.fail_json(**self.bounded(details))
+
+    def bounded(self, result: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The result with as much per-version detail as return_versions asks for, in modules that have the option."""
+        return bound_versions(result, self.params["return_versions"]) if "return_versions" in self.params else result
 
     def run(self, work: t.Callable[[], dict[str, t.Any]]) -> t.NoReturn:
         """Run the module's work and exit with its result; turn errors into failures that name the fix."""
@@ -274,4 +222,4 @@ class GitHubPackagesModule:
                 self._client.close()
             if self._registry is not None:
                 self._registry.close()
-        self.module.exit_json(**result)
+        self.module.exit_json(**self.bounded(result))

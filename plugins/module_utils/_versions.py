@@ -33,6 +33,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
 )
 from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient, repository_name
 from ansible_collections.ghpkgs.registry.plugins.module_utils._restore import RESTORED_ALONG, restore_version
+from ansible_collections.ghpkgs.registry.plugins.module_utils._results import returns_version
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import (
     ACT,
     KEEP,
@@ -166,11 +167,12 @@ class PackageVersions:
     def __init__(self, job: Job, client: GitHubPackagesClient, owner: Owner, registry: t.Optional[RegistryClient] = None, *,
                  check_mode: bool = False, diff_mode: bool = False, warn: t.Callable[[str], None] = lambda message: None,
                  verify_owner: t.Callable[[], None] = lambda: None, now: t.Callable[[], datetime] = utcnow,
-                 executor: t.Optional[Executor] = None) -> None:
+                 executor: t.Optional[Executor] = None, return_versions: str = "all") -> None:
         """registry reads the manifests of the image graph (needed when job.registry_url is given); warn takes the run's
         warnings; verify_owner, called when GitHub answers 404 for the package, raises EngineFailure when the owner is the
         cause; now gives the time older_than is measured from; executor, when given, runs the deletions or restores
-        (a caller running many packages at once shares one), otherwise a pool of max_concurrency threads is made per run."""
+        (a caller running many packages at once shares one), otherwise a pool of max_concurrency threads is made per run;
+        return_versions, which versions the result lists (see _results.py): the others are counted but never built."""
         if job.registry_url is not None and registry is None:
             raise ValueError("a job with registry_url needs a registry client")
         self.job = job
@@ -181,6 +183,7 @@ class PackageVersions:
         self.diff_mode = diff_mode
         self.warn = warn
         self.verify_owner = verify_owner
+        self.return_versions = return_versions
         self.now = now
         self.executor = executor
         self.policy = job.policy
@@ -455,6 +458,9 @@ class PackageVersions:
 
     def result(self, decisions: list[Decision], active: t.Optional[list[Version]], package_found: bool = True) -> dict[str, t.Any]:
         versions = []
+        deleted_ids = []
+        counts = dict.fromkeys(OUTCOMES, 0)
+        counts["matched"] = len(decisions)
         for decision in decisions:
             if decision.action == KEEP:
                 outcome, reason = "kept", decision.reason
@@ -462,13 +468,13 @@ class PackageVersions:
                 outcome, reason = self.outcomes.get(decision.version.id, ("skipped", NOT_ATTEMPTED))
             else:
                 outcome, reason = "skipped", decision.reason
-            entry = decision.version.as_dict()
-            entry.update(outcome=outcome, reason=reason)
-            versions.append(entry)
-        counts = dict.fromkeys(OUTCOMES, 0)
-        counts["matched"] = len(versions)
-        for entry in versions:
-            counts[entry["outcome"]] += 1
+            counts[outcome] += 1
+            if outcome == "deleted":
+                deleted_ids.append(decision.version.id)
+            if returns_version(self.return_versions, outcome):
+                entry = decision.version.as_dict()
+                entry.update(outcome=outcome, reason=reason)
+                versions.append(entry)
         owner = self.owner
         result: dict[str, t.Any] = {
             "changed": self.package_deleted or any(counts[o] for o in CHANGES),
@@ -481,7 +487,7 @@ class PackageVersions:
             "package_found": package_found,
             "versions": versions,
             "counts": counts,
-            "deleted_version_ids": [e["id"] for e in versions if e["outcome"] == "deleted" and not self.package_deleted],
+            "deleted_version_ids": [] if self.package_deleted else deleted_ids,
             "package_deleted": self.package_deleted,
             "manifests_read": self.manifest_reads,
             "bytes_freed": None if self.freed is None else self.freed[0],

@@ -30,6 +30,7 @@ author:
 extends_documentation_fragment:
   - ghpkgs.registry.github
   - ghpkgs.registry.github.attributes
+  - ghpkgs.registry.results
 attributes:
   check_mode:
     support: full
@@ -294,11 +295,15 @@ packages:
       returned: always
       sample: true
     versions:
-      description: Every version that satisfies the selectors with its C(outcome) and C(reason),
-        as in RV(ghpkgs.registry.package_version#module:versions).
+      description:
+        - Every version that satisfies the selectors with its C(outcome) and C(reason),
+          as in RV(ghpkgs.registry.package_version#module:versions).
+        - Trimmed by O(return_versions) - with V(changed) only the versions with outcome V(deleted), V(would_delete) or
+          V(skipped); with V(none) not returned. O(report_file) and O(summary_file) still hold every version, and
+          RV(packages[].counts) counts them all.
       type: list
       elements: dict
-      returned: always
+      returned: unless O(return_versions=none)
       sample:
         - id: 123456
           name: sha256:4b1d3c0ffee9e4d5c7a0f0d1e2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5
@@ -410,6 +415,7 @@ report:
       no versions, since they went with it and restoring it brings them back.
     - In check mode C(dry_run) is V(true) and the versions are those that would be deleted; such a report cannot be restored.
     - Not returned when O(report_file) is given, so that a large report does not travel twice; read the file instead.
+    - Not trimmed by O(return_versions), since it is what restores the run; give O(report_file) to keep it out of the result.
   returned: unless O(report_file) is given
   type: dict
   sample:
@@ -450,6 +456,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._module import Git
 from ansible_collections.ghpkgs.registry.plugins.module_utils._options import GRAPH_OPTIONS, POLICY_OPTIONS, job_from_params, tagless_problem
 from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._report import REPORT_VERSION_KEYS, build_report, earlier_report, write_report_files
+from ansible_collections.ghpkgs.registry.plugins.module_utils._results import RETURN_VERSIONS_OPTION
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import OUTCOMES, Job, PackageVersions, utcnow
 
@@ -470,6 +477,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "report_file": {"type": "path"},
     "report_append": {"type": "bool", "default": False},
     "summary_file": {"type": "path"},
+    **RETURN_VERSIONS_OPTION,
 }
 
 

@@ -18,6 +18,7 @@ author:
 extends_documentation_fragment:
   - ghpkgs.registry.github
   - ghpkgs.registry.github.attributes
+  - ghpkgs.registry.results
 attributes:
   check_mode:
     support: full
@@ -212,7 +213,9 @@ packages:
     versions:
       description:
         - The package's versions in the state O(version_state), newest first (by creation time, then ID).
-      returned: when O(include_versions=true)
+        - Trimmed by O(return_versions) - empty with V(changed) (an inventory changes nothing), not returned with V(none);
+          RV(packages[].versions_listed) still counts them.
+      returned: when O(include_versions=true), unless O(return_versions=none)
       type: list
       elements: dict
       contains:
@@ -252,6 +255,11 @@ packages:
           returned: always
           type: str
           sample: https://github.com/orgs/octo-org/packages/container/team%2Fapp/4567
+    versions_listed:
+      description: How many versions of the package were listed in the state O(version_state), whatever O(return_versions) returns.
+      returned: when O(include_versions=true)
+      type: int
+      sample: 12
     health:
       description:
         - The broken images and orphans of a V(container) package, see O(include_health).
@@ -351,6 +359,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import Owner
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import MissingScopes, NotFound, OptionError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
+from ansible_collections.ghpkgs.registry.plugins.module_utils._results import RETURN_VERSIONS_OPTION
 from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import ORPHAN_KINDS, ImageGraph, ManifestUnreadable, default_registry_url
 from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES, Version, parse_timestamp, validate_globs
@@ -365,6 +374,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "include_docker_conflicts": {"type": "bool", "default": False},
     "include_health": {"type": "bool", "default": False},
     "registry_url": {"type": "str"},
+    **RETURN_VERSIONS_OPTION,
 }
 _GLOB_CHARS = frozenset("*?[")
 
@@ -653,7 +663,7 @@ def inventory_result(module: GitHubPackagesModule, query: Query, registry: t.Opt
         # The listings of different packages are independent: run them side by side, max_concurrency at a time.
         with ThreadPoolExecutor(max_workers=module.params["max_concurrency"]) as pool:
             for package, versions in zip(packages, pool.map(lambda package: inventory.versions(owner, package), packages)):
-                package["versions"] = versions
+                package["versions"], package["versions_listed"] = versions, len(versions)
     if registry is not None:
         add_health(module, registry, inventory, owner, packages)
     result: dict[str, t.Any] = {"changed": False, "packages": packages, "diagnostics": inventory.diagnostics}

@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - ghpkgs.registry.github
   - ghpkgs.registry.github.attributes
+  - ghpkgs.registry.results
 attributes:
   check_mode:
     support: full
@@ -326,7 +327,9 @@ versions:
     - Every version that satisfies the selectors, every version deleted with an image (see O(manifest_graph)), and every version
       that O(tags) did not select only because of another of its tags (kept), oldest first (by C(created_at), then id), with what
       happened to it.
-  returned: always
+    - Trimmed by O(return_versions) - with V(changed) only the versions with outcome V(deleted), V(restored), V(would_delete),
+      V(would_restore) or V(skipped); with V(none) not returned (RV(counts) still counts them all).
+  returned: unless O(return_versions=none)
   type: list
   elements: dict
   contains:
@@ -473,6 +476,7 @@ import typing as t
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
 from ansible_collections.ghpkgs.registry.plugins.module_utils._options import GRAPH_OPTIONS, job_from_params
+from ansible_collections.ghpkgs.registry.plugins.module_utils._results import RETURN_VERSIONS_OPTION
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (  # pylint: disable=unused-import
     NOT_ATTEMPTED,  # noqa: F401 re-exported: callers and tests refer to package_version.NOT_ATTEMPTED
@@ -497,6 +501,7 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "max_versions": {"type": "int"},
     "delete_package_when_empty": {"type": "bool", "default": False},
     **GRAPH_OPTIONS,
+    **RETURN_VERSIONS_OPTION,
 }
 
 
@@ -507,7 +512,8 @@ def main() -> None:
         job = job_from_params(module.params)
         registry = module.registry(job.registry_url) if job.registry_url is not None else None
         return PackageVersions(job, module.client, module.owner, registry, check_mode=module.check_mode, diff_mode=module.diff_mode,
-                               warn=module.warn, verify_owner=module.verify_owner, now=utcnow).run()
+                               warn=module.warn, verify_owner=module.verify_owner, now=utcnow,
+                               return_versions=module.params["return_versions"]).run()
 
     module.run(work)
 

@@ -457,13 +457,18 @@ def scenario_memory(bench: Bench, quick: bool) -> list[Row]:
         ]
         if not quick:  # reads every manifest from the registry: about two minutes
             runs.append(("package_version", "dry run, keep 10, manifest graph", dict(runs[1][2], manifest_graph=True)))
+        # With return_versions: none, the bound for results at this scale, the target holds; the default (all) is measured
+        # for comparison: its result lists every version.
         for module, what, args in runs:
-            emu.control.clear_log()
-            _result, wall, peak = run_module_directly(bench, module, args)
-            row = Row(f"5 memory: {module} {what}, {versions} versions", len(emu.api_log()), None, wall, target="peak RSS < 150 MB")
-            row.ok = peak < 150
-            row.notes.append(f"peak RSS {peak:.1f} MB (the module process, VmHWM)")
-            rows.append(row)
+            for return_versions in ("none", "all"):
+                emu.control.clear_log()
+                result, wall, peak = run_module_directly(bench, module, dict(args, return_versions=return_versions))
+                bounded = return_versions != "all"
+                row = Row(f"5 memory: {module} {what}, {versions} versions, return_versions {return_versions}", len(emu.api_log()), None,
+                          wall, target="peak RSS < 150 MB" if bounded else "(measured)")
+                row.ok = peak < 150 or not bounded
+                row.notes.append(f"peak RSS {peak:.1f} MB (the module process, VmHWM), result {len(json.dumps(result)) / 1e6:.1f} MB of JSON")
+                rows.append(row)
     return rows
 
 # ---- table and main -----------------------------------------------------------------------------------------------

@@ -4,15 +4,11 @@
 
 from __future__ import annotations
 
-import datetime
-import json
 import typing as t
 
 import pytest
 import responses
 
-from ansible.module_utils import basic
-from ansible.module_utils.common import json as module_json
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils import _module
@@ -155,33 +151,3 @@ def test_missing_requests_fails_with_missing_required_lib(monkeypatch: pytest.Mo
     monkeypatch.setattr(_module, "HAS_REQUESTS", False)
     msg = failure({"token": TOKEN})["msg"]
     assert "requests" in msg and "Failed to import the required Python library" in msg
-
-
-def test_json_pieces_join_to_the_whole_text() -> None:
-    result = {"changed": False, "packages": [{"name": "app", "versions": [{"id": i, "tags": ["v%d" % i], "reason": None}
-                                                                          for i in range(2500)]}], "counts": {"kept": 1}}
-    pieces = list(_module.json_pieces(result, json.dumps))
-    assert "".join(pieces) == json.dumps(result)
-    assert len(pieces) > 2500  # the long list was written item by item
-    assert list(_module.json_pieces({"short": [1, 2]}, json.dumps)) == ['{"short": [1, 2]}']
-
-
-def test_the_result_is_written_in_pieces_with_ansible_cores_encoder(capsys: pytest.CaptureFixture[str]) -> None:
-    module = build({"token": TOKEN})
-    result = {"changed": True, "msg": "caf\u00e9", "versions": [{"id": i, "when": datetime.date(2026, 1, 2), "tags": ("a",)}
-                                                                for i in range(1500)]}
-    with patch_module_args({"token": TOKEN}):
-        encoder = module_json.get_module_encoder(basic._ANSIBLE_PROFILE, module_json.Direction.MODULE_TO_CONTROLLER)
-        module.module._record_module_result(result)
-    written = capsys.readouterr().out
-    assert written == "\n%s\n" % json.dumps(result, cls=encoder)
-    assert json.loads(written)["versions"][1499] == {"id": 1499, "when": "2026-01-02", "tags": ["a"]}
-
-
-def test_an_ansible_core_without_the_encoder_writes_the_result_its_own_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = build({"token": TOKEN})
-    recorded: list[dict[str, t.Any]] = []
-    monkeypatch.setattr(_module, "module_json", object())
-    monkeypatch.setattr(basic.AnsibleModule, "_record_module_result", lambda self, o: recorded.append(o))
-    module.module._record_module_result({"changed": False})
-    assert recorded == [{"changed": False}]

@@ -381,3 +381,28 @@ def test_the_bytes_freed_are_in_the_result_the_report_and_the_summary(tmp_path: 
                                          (3 * 10**9, "3.0 GB"), (7 * 10**12, "7.0 TB")])
 def test_human_bytes(count: int, text: str) -> None:
     assert _report.human_bytes(count) == text
+
+
+@pytest.mark.parametrize("return_versions, returned", [
+    ("all", {"public-app": {31: "skipped", 32: "kept"}, "team/app": {11: "deleted", 12: "kept"}, "web-ui": {21: "deleted", 22: "deleted", 23: "kept"}}),
+    ("changed", {"public-app": {31: "skipped"}, "team/app": {11: "deleted"}, "web-ui": {21: "deleted", 22: "deleted"}}),
+    ("none", None),
+])
+def test_return_versions_bounds_the_result_and_the_report_files_keep_every_version(gh: FakeGitHub, tmp_path: t.Any, return_versions: str,
+                                                                                   returned: dict[str, dict[int, str]] | None) -> None:
+    report_file, summary_file = tmp_path / "r.json", tmp_path / "r.md"
+    packages = [{"package_type": "container", "name": "public-app", "tags": ["pr-*"]}, *PACKAGES]
+    out = run({"packages": packages, "policy": {"older_than": "30d", "keep_latest": 1}, "report_file": str(report_file),
+               "summary_file": str(summary_file), "return_versions": return_versions})
+    assert out.failed and out.result["failed_packages"][0]["name"] == "public-app"  # GitHub refused 31: the failed result is bounded too
+    if returned is None:
+        assert all("versions" not in p for p in out.result["packages"])
+    else:
+        assert {p["name"]: {v["id"]: v["outcome"] for v in p["versions"]} for p in out.result["packages"]} == returned
+    assert [(p["name"], p["counts"]["matched"], p["counts"]["deleted"]) for p in out.result["packages"]] == [
+        ("public-app", 2, 0), ("team/app", 2, 1), ("web-ui", 3, 2)]
+    data = json.loads(report_file.read_text())
+    every = {"public-app": [31, 32], "team/app": [11, 12], "web-ui": [21, 22, 23]}
+    assert {r["name"]: [v["id"] for v in r["versions"]] for r in data["results"]} == every
+    assert sorted(v["id"] for p in data["packages"] for v in p["versions"]) == [11, 21, 22]
+    assert "| kept | `sha256:bb` | 12 | pr-2 |" in summary_file.read_text()

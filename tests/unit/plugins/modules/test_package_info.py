@@ -384,3 +384,26 @@ def test_listing_query_is_encoded_and_only_names_the_requested_visibility(api: r
 
     query = parse_qs(urlsplit(api.calls[1].request.url).query)
     assert query == {"package_type": ["npm"], "per_page": ["100"], "visibility": ["internal"]}
+
+
+@pytest.mark.parametrize("return_versions, returned", [("all", [12, 11, 10]), ("changed", []), ("none", None)])
+def test_return_versions_bounds_the_versions_returned_not_their_count(api: responses.RequestsMock, return_versions: str,
+                                                                      returned: list[int] | None) -> None:
+    org_lookup(api)
+    listing(api, "/orgs/octo-org", "container", [package("team/app", "container")])
+    base = f"{API}/orgs/octo-org/packages/container/team%2Fapp/versions"
+    api.get(base, match=[responses.matchers.query_param_matcher({"state": "active", "per_page": "100"})], headers=SCOPES,
+            json=[version(10, "sha256:old", "2024-01-01T00:00:00Z", ["v1"]), version(12, "sha256:new", "2024-03-01T00:00:00Z", ["v2"])])
+    api.get(base, match=[responses.matchers.query_param_matcher({"state": "deleted", "per_page": "100"})], headers=SCOPES,
+            json=[version(11, "sha256:mid", "2024-02-01T00:00:00Z", deleted="2024-04-01T00:00:00Z")])
+
+    result = run_module({"owner": "octo-org", "package_type": ["container"], "include_versions": True, "version_state": "all",
+                         "return_versions": return_versions}).result
+
+    found = result["packages"][0]
+    assert found["versions_listed"] == 3 and found["name"] == "team/app" and found["version_count"] == 3
+    if returned is None:
+        assert "versions" not in found
+    else:
+        assert [v["id"] for v in found["versions"]] == returned
+    assert_read_only(api)

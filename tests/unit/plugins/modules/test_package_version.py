@@ -452,3 +452,56 @@ def test_a_value_error_that_is_no_option_error_is_a_traceback_not_a_tidy_failure
             "versions": ["*"]}
     with patch_module_args(args), pytest.raises(ValueError, match="a bug in the planner"):
         package_version.main()
+
+
+def popular_package(gh: FakeGitHub) -> FakePackage:
+    """older_than 5d and keep_latest 1 select 1 to 3: 1 is refused (downloads), 2 deleted, 3 kept; 4 is not selected."""
+    pkg = gh.package("npm", "popular", public=True)
+    pkg.add(1, "1.0.0", 30, downloads=9000)
+    pkg.add(2, "1.1.0", 20)
+    pkg.add(3, "1.2.0", 10)
+    pkg.add(4, "2.0.0", 1)
+    return pkg
+
+
+POPULAR = {"package_type": "npm", "name": "popular", "older_than": "5d", "keep_latest": 1}
+
+
+@pytest.mark.parametrize("return_versions, check_mode, returned", [
+    ("all", False, {1: "skipped", 2: "deleted", 3: "kept"}),
+    ("changed", False, {1: "skipped", 2: "deleted"}),
+    ("changed", True, {1: "would_delete", 2: "would_delete"}),
+    ("none", False, None),
+])
+def test_return_versions_bounds_the_versions_listed_not_the_counts_or_the_work(gh: FakeGitHub, return_versions: str, check_mode: bool,
+                                                                               returned: dict[int, str] | None) -> None:
+    pkg = popular_package(gh)
+    result = run(dict(POPULAR, return_versions=return_versions), check_mode=check_mode).result
+    if returned is None:
+        assert "versions" not in result
+    else:
+        assert outcomes(result) == returned
+    done = {"would_delete": 2} if check_mode else {"deleted": 1, "skipped": 1}
+    assert result["counts"] == dict({"matched": 3, "deleted": 0, "restored": 0, "kept": 1, "skipped": 0, "already_absent": 0,
+                                     "would_delete": 0, "would_restore": 0}, **done)
+    assert result["deleted_version_ids"] == ([] if check_mode else [2])
+    assert {v["id"] for v in pkg.active()} == ({1, 2, 3, 4} if check_mode else {1, 3, 4})
+
+
+def test_return_versions_all_is_the_default_result(gh: FakeGitHub) -> None:
+    popular_package(gh)
+    assert run(dict(POPULAR, return_versions="all"), check_mode=True).result == run(POPULAR, check_mode=True).result
+
+
+@pytest.mark.parametrize("return_versions, returned", [("all", ["skipped"] * 7 + ["kept"]), ("changed", ["skipped"] * 7), ("none", None)])
+def test_return_versions_bounds_a_failed_result_too(gh: FakeGitHub, return_versions: str, returned: list[str] | None) -> None:
+    npm_package(gh)
+    gh.scopes = "read:packages"
+    gh.fail_writes["DELETE"] = (403, "Permission denied", {"X-Accepted-OAuth-Scopes": "delete:packages"})
+    out = run({"package_type": "npm", "name": "web-client", "versions": ["*"], "return_versions": return_versions})
+    # The first delete fails, so the 7 versions to delete are skipped (failed or not attempted); the newest is kept as the last.
+    assert out.failed and out.result["missing_scopes"] == ["delete:packages"] and out.result["counts"]["skipped"] == 7
+    if returned is None:
+        assert "versions" not in out.result
+    else:
+        assert [v["outcome"] for v in out.result["versions"]] == returned
