@@ -27,7 +27,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._api import (
     repository_name,
     unknown_owner_message,
 )
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import Conflict, GitHubAPIError, InvalidRequest, NotFound, OptionError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import (
     ImageGraph,
     Manifest,
@@ -58,9 +58,19 @@ POLICY_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
     "older_than": {"type": "str"},
     "age_from": {"type": "str", "choices": ["updated_at", "created_at"]},
     "prerelease": {"type": "bool"},
+    "superseded": {"type": "bool"},
     "orphans": {"type": "bool"},
     "exclude": {"type": "list", "elements": "str"},
+    "keep_digests": {"type": "list", "elements": "str"},
     "keep_latest": {"type": "int"},
+    "keep_rules": {"type": "list", "elements": "dict", "options": {
+        "name": {"type": "str"},
+        "tags": {"type": "list", "elements": "str"},
+        "untagged": {"type": "bool"},
+        "versions": {"type": "list", "elements": "str"},
+        "keep_latest": {"type": "int"},
+        "younger_than": {"type": "str"},
+    }},
     "max_versions": {"type": "int"},
 }
 
@@ -121,11 +131,18 @@ def build_policy(params: dict[str, t.Any], tagless_ok: bool = False) -> Policy:
         raise ValueError(f"{problem}; remove it, or select by versions, version_ids, older_than or prerelease")
     if params["state"] == "absent" and not has_selector(policy) and params.get("orphans") is None:
         raise ValueError(
-            "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than, prerelease or orphans); "
+            "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than, prerelease, superseded or "
+            "orphans); "
             "to delete every version, say versions: ['*']"
         )
     if params["state"] == "present" and params["delete_package_when_empty"]:
         raise ValueError("delete_package_when_empty: only applies to state=absent; remove it to restore versions")
+    if policy.superseded is not None and params["state"] != "absent":
+        raise OptionError("superseded: compares a pre-release with the releases still in the package, so it only applies to "
+                          "state=absent; remove it to restore versions")
+    if policy.keep_digests and params["package_type"] not in TAGGED_PACKAGE_TYPES:
+        raise OptionError(f"keep_digests: {params['package_type']} package versions are not images named by digest (only container "
+                          "and docker versions are); remove it, or use exclude with their names")
     registry_url(params)
     return policy
 
@@ -288,7 +305,7 @@ class PackageVersions:
         self.graph: t.Optional[ImageGraph] = None
         self.cascade: dict[int, str] = {}
         self.parents: dict[int, tuple[int, ...]] = {}
-        self.selected_reasons: dict[int, str] = {}  # why the orphans selector selected a version
+        self.selected_reasons: dict[int, str] = {}  # why a selector (orphans, superseded) selected a version
         self.freed: t.Optional[tuple[int, int]] = None  # (bytes_freed, bytes_unmeasured), with an image graph
         self.manifest_reads = 0
         self._registry: t.Optional[RegistryClient] = None
@@ -327,6 +344,7 @@ class PackageVersions:
         else:
             decisions = plan(listed, self.policy, now)
         acting = [d.version for d in decisions if d.action == ACT]
+        self.selected_reasons.update((d.version.id, d.reason) for d in decisions if d.action == ACT and d.reason)
         if self.module.check_mode:
             outcome = "would_delete" if self.absent else "would_restore"
             plain = (outcome, None)  # one tuple for all the versions without a reason of their own: there may be 100,000
@@ -424,7 +442,8 @@ class PackageVersions:
             self.selected_reasons = {i: found[i][1] for i in ids}
 
     def act_reason(self, version_id: int) -> t.Optional[str]:
-        """Why a version to delete is deleted: it goes with a deleted one, or the orphans selector selected it; None otherwise."""
+        """Why a version to delete is deleted: it goes with a deleted one, or a selector (orphans, superseded) said why it
+        selected it; None otherwise."""
         return self.cascade.get(version_id) or self.selected_reasons.get(version_id)
 
     @staticmethod

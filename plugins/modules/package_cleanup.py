@@ -91,6 +91,9 @@ options:
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
+      superseded:
+        description: Selector, see O(ghpkgs.registry.package_version#module:superseded).
+        type: bool
       orphans:
         description: Selector, see O(ghpkgs.registry.package_version#module:orphans). Only for V(container) packages.
         type: bool
@@ -98,9 +101,38 @@ options:
         description: Protection, see O(ghpkgs.registry.package_version#module:exclude).
         type: list
         elements: str
+      keep_digests:
+        description: Protection, see O(ghpkgs.registry.package_version#module:keep_digests). Only for V(container) and V(docker) packages.
+        type: list
+        elements: str
       keep_latest:
         description: Protection, see O(ghpkgs.registry.package_version#module:keep_latest).
         type: int
+      keep_rules:
+        description: Protection, see O(ghpkgs.registry.package_version#module:keep_rules).
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].name).
+            type: str
+          tags:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].tags).
+            type: list
+            elements: str
+          untagged:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].untagged).
+            type: bool
+          versions:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].versions).
+            type: list
+            elements: str
+          keep_latest:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].keep_latest).
+            type: int
+          younger_than:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].younger_than).
+            type: str
       max_versions:
         description: Protection, see O(ghpkgs.registry.package_version#module:max_versions).
         type: int
@@ -139,6 +171,9 @@ options:
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
+      superseded:
+        description: Selector, see O(ghpkgs.registry.package_version#module:superseded).
+        type: bool
       orphans:
         description: Selector, see O(ghpkgs.registry.package_version#module:orphans). Only for V(container) packages.
         type: bool
@@ -146,9 +181,38 @@ options:
         description: Protection, see O(ghpkgs.registry.package_version#module:exclude).
         type: list
         elements: str
+      keep_digests:
+        description: Protection, see O(ghpkgs.registry.package_version#module:keep_digests). Only for V(container) and V(docker) packages.
+        type: list
+        elements: str
       keep_latest:
         description: Protection, see O(ghpkgs.registry.package_version#module:keep_latest).
         type: int
+      keep_rules:
+        description: Protection, see O(ghpkgs.registry.package_version#module:keep_rules).
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].name).
+            type: str
+          tags:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].tags).
+            type: list
+            elements: str
+          untagged:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].untagged).
+            type: bool
+          versions:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].versions).
+            type: list
+            elements: str
+          keep_latest:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].keep_latest).
+            type: int
+          younger_than:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].younger_than).
+            type: str
       max_versions:
         description: Protection, see O(ghpkgs.registry.package_version#module:max_versions).
         type: int
