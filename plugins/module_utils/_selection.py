@@ -535,15 +535,18 @@ def keep_rules(values: Any, option: str) -> tuple[KeepRule, ...]:
         if name in names:
             raise OptionError(f"{where}.name: {name!r} is also the name of {option}[{names[name]}]; give each rule its own name")
         names[name] = index
-        for key in ("tags", "versions"):
-            if value.get(key) is not None:
-                validate_globs(value[key], f"{where}.{key}")
-        untagged = _optional_bool(value.get("untagged"), f"{where}.untagged")
-        latest = _optional_int(value.get("keep_latest"), f"{where}.keep_latest", 1)
-        younger = value.get("younger_than")
-        if younger is not None:
-            younger = str(younger) if isinstance(younger, (int, float)) and not isinstance(younger, bool) else younger
-            parse_duration(younger, f"{where}.younger_than")
+        try:
+            for key in ("tags", "versions"):
+                if value.get(key) is not None:
+                    validate_globs(value[key], f"{where}.{key}")
+            untagged = _optional_bool(value.get("untagged"), f"{where}.untagged")
+            latest = _optional_int(value.get("keep_latest"), f"{where}.keep_latest", 1)
+            younger = value.get("younger_than")
+            if younger is not None:
+                younger = str(younger) if isinstance(younger, (int, float)) and not isinstance(younger, bool) else younger
+                parse_duration(younger, f"{where}.younger_than")
+        except ValueError as error:
+            raise OptionError(str(error)) from None
         if latest is not None and younger is not None:
             raise OptionError(f"{where}: give keep_latest or younger_than, not both; write two rules to keep by count and by age")
         if all(value.get(key) is None for key in ("tags", "untagged", "versions", "keep_latest", "younger_than")):
