@@ -76,7 +76,7 @@ options:
         V(kept), with the tag that kept it in RV(versions[].reason). Untagged versions are not selected.
       - Only V(container) and V(docker) versions have tags; for other package types the task fails before any request.
       - "An entry V(re:PATTERN) is a Python regular expression instead of a glob, matched against the whole tag (as if it began
-        with C(^) and ended with C($)), case-sensitively: V(re:v[0-9]+\\.[0-9]+\\.[0-9]+) selects V(v1.2.3) but not V(v1.2.3-rc.1).
+        with C(^) and ended with C($)), case-sensitively: V(re:v[0-9]+[.][0-9]+[.][0-9]+) selects V(v1.2.3) but not V(v1.2.3-rc.1).
         Globs and regular expressions mix in one list. The same holds for O(versions), O(exclude) and the filters of
         O(keep_rules). A pattern that does not compile fails the task before any request, naming the option, the pattern and
         the error. Tags and package names cannot contain C(:), so no glob is mistaken for a regular expression."

@@ -665,7 +665,7 @@ def test_keep_rules_rank_among_every_version_the_rule_applies_to_not_only_the_se
 
 def test_a_rule_without_a_limit_keeps_all_it_applies_to_and_filters_combine():
     policy = Policy(versions=["*"], keep_rules=[{"name": "all pr", "tags": ["re:pr-[0-9]+"]},
-                                                 {"versions": [RULE_VERSIONS[0].name], "untagged": False}])
+                                                {"versions": [RULE_VERSIONS[0].name], "untagged": False}])
     kept = {d.version.id: d.reason for d in plan(RULE_VERSIONS, policy, NOW) if d.action == KEEP}
     assert kept == {1: "rule keep_rules[1] (every " + RULE_VERSIONS[0].name + " tagged)", 4: "rule all pr (every re:pr-[0-9]+)",
                     5: "rule all pr (every re:pr-[0-9]+)", 6: "rule all pr (every re:pr-[0-9]+)", 9: "rule all pr (every re:pr-[0-9]+)"}

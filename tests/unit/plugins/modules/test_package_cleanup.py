@@ -443,7 +443,7 @@ def test_human_bytes(count: int, text: str) -> None:
 
 def test_policy_superseded_and_keep_rules_apply_per_package_with_reasons(gh: FakeGitHub) -> None:
     policy = {"versions": ["*"], "keep_rules": [{"name": "releases", "tags": ["re:v[0-9.]+"], "keep_latest": 1},
-                                                 {"name": "fresh", "untagged": False, "younger_than": "7d"}]}
+                                                {"name": "fresh", "untagged": False, "younger_than": "7d"}]}
     packages = [{"package_type": "container", "name": "team/app"}, {"package_type": "npm", "name": "web-ui", "superseded": True,
                                                                     "keep_rules": [{"versions": ["2.*"]}]}]
     out = run({"packages": packages, "policy": policy}, check_mode=True)
