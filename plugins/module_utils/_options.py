@@ -27,9 +27,19 @@ POLICY_OPTIONS: t.Dict[str, t.Dict[str, t.Any]] = {
     "older_than": {"type": "str"},
     "age_from": {"type": "str", "choices": ["updated_at", "created_at"]},
     "prerelease": {"type": "bool"},
+    "superseded": {"type": "bool"},
     "orphans": {"type": "bool"},
     "exclude": {"type": "list", "elements": "str"},
+    "keep_digests": {"type": "list", "elements": "str"},
     "keep_latest": {"type": "int"},
+    "keep_rules": {"type": "list", "elements": "dict", "options": {
+        "name": {"type": "str"},
+        "tags": {"type": "list", "elements": "str"},
+        "untagged": {"type": "bool"},
+        "versions": {"type": "list", "elements": "str"},
+        "keep_latest": {"type": "int"},
+        "younger_than": {"type": "str"},
+    }},
     "max_versions": {"type": "int"},
 }
 
@@ -55,11 +65,17 @@ def build_policy(params: t.Mapping[str, t.Any], tagless_ok: bool = False) -> Pol
         raise OptionError(f"{problem}; remove it, or select by versions, version_ids, older_than or prerelease")
     if params["state"] == "absent" and not has_selector(policy) and params.get("orphans") is None:
         raise OptionError(
-            "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than, prerelease or orphans); "
-            "to delete every version, say versions: ['*']"
+            "state=absent needs at least one selector (version_ids, versions, tags, untagged, older_than, prerelease, superseded or "
+            "orphans); to delete every version, say versions: ['*']"
         )
     if params["state"] == "present" and params["delete_package_when_empty"]:
         raise OptionError("delete_package_when_empty: only applies to state=absent; remove it to restore versions")
+    if policy.superseded is not None and params["state"] != "absent":
+        raise OptionError("superseded: compares a pre-release with the releases still in the package, so it only applies to "
+                          "state=absent; remove it to restore versions")
+    if policy.keep_digests and params["package_type"] not in TAGGED_PACKAGE_TYPES:
+        raise OptionError(f"keep_digests: {params['package_type']} package versions are not images named by digest (only container "
+                          "and docker versions are); remove it, or use exclude with their names")
     registry_url(params)
     return policy
 

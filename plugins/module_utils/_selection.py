@@ -34,6 +34,7 @@ AGE_FROM = ("updated_at", "created_at")
 ACT = "act"
 KEEP = "keep"
 SKIP = "skip"
+DEPLOYED = "deployed (keep_digests)"
 
 DURATION_FORMS = "a number of days or a number followed by s, m, h, d or w (45s, 90m, 36h, 30d, 2w)"
 
@@ -196,11 +197,16 @@ def is_rubygems_prerelease(name: str) -> bool:
 _NAME_PRERELEASE = {"npm": is_prerelease, "nuget": is_nuget_prerelease, "maven": is_maven_prerelease, "rubygems": is_rubygems_prerelease}
 
 
-def validate_globs(patterns: Any, option: str) -> None:
-    """Check a list of shell-style globs (fnmatchcase syntax); ValueError naming option on anything unusable.
+REGEX_PREFIX = "re:"
 
-    Rejected: a non-list, a non-string, empty or blank entry, and a '[' that no ']' closes (fnmatch would
-    silently take it literally; '[[]' is the way to match a literal '[').
+
+def validate_globs(patterns: Any, option: str) -> None:
+    """Check a list of patterns: shell-style globs (fnmatchcase syntax), or regular expressions written re:PATTERN;
+    ValueError (OptionError for a regular expression) naming option on anything unusable.
+
+    Rejected: a non-list, a non-string, empty or blank entry, a '[' that no ']' closes (fnmatch would
+    silently take it literally; '[[]' is the way to match a literal '['), and a regular expression that does not compile
+    (the error names the pattern and Python's reason).
     """
     if isinstance(patterns, (str, bytes)) or not isinstance(patterns, (list, tuple)):
         raise OptionError(f"{option}: expected a list of patterns, got {patterns!r}")
@@ -211,8 +217,23 @@ def validate_globs(patterns: Any, option: str) -> None:
             raise OptionError(f"{option}: an empty pattern matches nothing; remove it")
         if not pattern.strip():
             raise OptionError(f"{option}: {pattern!r} is blank; remove it, or give a name or a glob")
-        if _unclosed_bracket(pattern):
+        if pattern.startswith(REGEX_PREFIX):
+            _compile_regex(pattern, option)
+        elif _unclosed_bracket(pattern):
             raise OptionError(f"{option}: {pattern!r} has a '[' that no ']' closes; write '[[]' to match a literal '['")
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_regex(pattern: str, option: str) -> re.Pattern[str]:
+    """The compiled regular expression of a re:PATTERN entry, matched against the whole text (fullmatch)."""
+    body = pattern[len(REGEX_PREFIX):]
+    if not body.strip():
+        raise OptionError(f"{option}: {pattern!r} has no regular expression after {REGEX_PREFIX!r}; write re:PATTERN, like 're:v[0-9]+'")
+    try:
+        return re.compile(body)
+    except re.error as error:
+        raise OptionError(f"{option}: {pattern!r} is not a valid regular expression: {error}; fix it, or write a glob without "
+                          f"the {REGEX_PREFIX!r} prefix") from None
 
 
 def _unclosed_bracket(pattern: str) -> bool:
@@ -233,11 +254,24 @@ def _unclosed_bracket(pattern: str) -> bool:
     return False
 
 
-def _glob_matcher(patterns: tuple[str, ...]) -> Callable[[str], Any]:
-    """A function whose result is truthy when its argument matches any of patterns (fnmatchcase semantics)."""
-    if not patterns:
-        return lambda text: None
-    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
+def pattern_matcher(patterns: Iterable[str], option: str = "patterns") -> Callable[[str], Any]:
+    """A function whose result is truthy when its argument matches any of patterns: globs with fnmatchcase semantics, re:PATTERN
+    entries as regular expressions that must match the whole text. The patterns are validated first (see validate_globs)."""
+    patterns = tuple(patterns)
+    validate_globs(patterns, option)
+    globs = [p for p in patterns if not p.startswith(REGEX_PREFIX)]
+    regexes = [_compile_regex(p, option).fullmatch for p in patterns if p.startswith(REGEX_PREFIX)]
+    glob = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in globs)).match if globs else None
+    if not regexes:
+        return glob if glob is not None else (lambda text: None)  # plan calls it for 100,000 versions: no extra frame
+    # Each regular expression on its own: joined, their group numbers (and so their backreferences) would shift.
+    return lambda text: (glob is not None and glob(text)) or any(match(text) for match in regexes)
+
+
+def first_matcher(patterns: Iterable[str], option: str) -> Callable[[Iterable[str]], str | None]:
+    """A function giving the first of patterns (in their order) that matches one of its texts, or None."""
+    each = [(pattern, pattern_matcher((pattern,), option)) for pattern in patterns]
+    return lambda texts: next((pattern for pattern, matches in each if any(map(matches, texts))), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +374,69 @@ def _semver_kind(tag: str) -> bool | None:
     return None if parsed is None else parsed.is_prerelease
 
 
+def _dotted_key(text: str) -> tuple[str, ...]:
+    """A Maven or RubyGems version compared as those tools do for equality: case ignored, trailing zero numbers dropped
+    (1.0 is 1.0.0 is 1)."""
+    parts = re.split(r"[.-]", text.lower())
+    while len(parts) > 1 and parts[-1].isdigit() and int(parts[-1]) == 0:
+        parts.pop()
+    return tuple(str(int(p)) if p.isdigit() else p for p in parts)
+
+
+def release_of(package_type: str, name: str) -> tuple[bool, Any]:
+    """(is_prerelease, key): key identifies the final release a pre-release leads to, and a release itself, so that a
+    pre-release is superseded when some release has the same key. key is None when name is not a version of the type.
+
+    npm, container and docker: SemVer's major.minor.patch (a leading v and build metadata ignored: v1.2.4-rc.1 leads to 1.2.4).
+    nuget: the four numbers, the fourth 0 when absent (1.2.3 is 1.2.3.0). maven: the text before the pre-release qualifier
+    (1.2.0-RC1 leads to 1.2.0), or before SNAPSHOT (1.0-sp1-SNAPSHOT leads to 1.0-sp1). rubygems: the segments before the
+    first one with a letter (1.1.0.beta1 leads to 1.1.0), as Gem::Version#release.
+    """
+    if package_type in ("npm",) + TAGGED_PACKAGE_TYPES:
+        semver = parse_semver(name)
+        return (False, None) if semver is None else (semver.is_prerelease, (semver.major, semver.minor, semver.patch))
+    if package_type == "nuget":
+        match = _NUGET_RE.fullmatch(name)
+        if match is None:
+            return False, None
+        return match.group(5) is not None, tuple(int(n or 0) for n in match.group(1, 2, 3, 4))
+    if package_type == "maven":
+        if not is_maven_prerelease(name):
+            return False, _dotted_key(name)
+        text = name.lower()
+        if text.endswith("snapshot"):
+            return True, _dotted_key(name[:-len("snapshot")].rstrip(".-"))
+        match = _MAVEN_QUALIFIER_RE.search(text)
+        return True, _dotted_key(name[:match.start(1)].rstrip(".-")) if match else None
+    letter = _LETTER_RE.search(name)
+    if letter is None:
+        return False, _dotted_key(name)
+    return True, _dotted_key(name[:letter.start()].rstrip(".-")) if letter.start() else None
+
+
+def superseded_versions(versions: Iterable[Version]) -> dict[int, str]:
+    """The pre-releases whose final release is among versions: id -> "superseded by <release>" (the release's name, or for
+    container and docker its tag). A tagged version qualifies when it is a pre-release (see is_prerelease_version) and the
+    final release of every one of its SemVer tags is tagged. Versions are of one package type."""
+    versions = list(versions)
+    finals: dict[Any, str] = {}
+    pending: list[tuple[Version, list[Any]]] = []
+    for version in sorted(versions, key=lambda v: (v.created_at, v.id)):  # the oldest release names its key: deterministic
+        texts = version.tags if version.package_type in TAGGED_PACKAGE_TYPES else (version.name,)
+        kinds = [(text, *release_of(version.package_type, text)) for text in texts]
+        kinds = [(text, pre, key) for text, pre, key in kinds if key is not None]
+        for text, pre, key in kinds:
+            if not pre:
+                finals.setdefault(key, text)
+        if kinds and all(pre for dummy, pre, dummy_key in kinds):
+            pending.append((version, [key for dummy, dummy_pre, key in kinds]))
+    found = {}
+    for version, keys in pending:
+        if all(key in finals for key in keys):
+            found[version.id] = "superseded by " + ", ".join(dict.fromkeys(finals[key] for key in keys))
+    return found
+
+
 def _optional_bool(value: Any, option: str) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise OptionError(f"{option}: expected true, false or null, got {value!r}")
@@ -356,6 +453,118 @@ def _optional_int(value: Any, option: str, minimum: int) -> int | None:
     return value
 
 
+_DIGEST_RE = re.compile(r"(?:[^@\s]*@)?(sha256:[0-9a-f]{64})")
+
+
+def parse_digests(values: Any, option: str) -> tuple[str, ...]:
+    """The digests of a list of sha256:<64 hex> digests or image references ending in @sha256:<64 hex>
+    (ghcr.io/org/app@sha256:..., as a pod's status.containerStatuses[].imageID); OptionError naming option otherwise."""
+    if values is None:
+        return ()
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
+        raise OptionError(f"{option}: expected a list of image digests (sha256:...), got {values!r}")
+    digests = []
+    for value in values:
+        match = _DIGEST_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+        if match is None:
+            raise OptionError(f"{option}: {value!r} is not an image digest; give sha256: and 64 lowercase hex digits, or an image "
+                              "reference ending in @sha256:... (a pod's imageID)")
+        digests.append(match.group(1))
+    return tuple(dict.fromkeys(digests))
+
+
+@dataclass(frozen=True)
+class KeepRule:
+    """One keep rule of keep_rules: the versions it applies to, and which of them it keeps.
+
+    Filters (None = not given; all given must hold): tags (globs or re: patterns; at least one tag matches one),
+    untagged (True: no tag; False: some tag), versions (globs or re: patterns on the name). Limits, at most one:
+    keep_latest (the N newest it applies to, by created_at then id) or younger_than (a duration; the age_from timestamp is
+    at or after now - younger_than); with neither it keeps all it applies to. name labels the rule in reasons.
+    """
+
+    name: str
+    tags: tuple[str, ...] | None = None
+    untagged: bool | None = None
+    versions: tuple[str, ...] | None = None
+    keep_latest: int | None = None
+    younger_than: str | None = None
+
+    def describe(self) -> str:
+        """What the rule keeps, for the reason of a kept version: '10 newest v*', 'untagged younger than 7d'."""
+        what = []
+        if self.versions is not None:
+            what.append(" or ".join(self.versions))
+        if self.tags is not None:
+            what.append(" or ".join(self.tags))
+        if self.untagged is not None:
+            what.append("untagged" if self.untagged else "tagged")
+        text = " ".join(what) or "versions"
+        if self.keep_latest is not None:
+            return f"{self.keep_latest} newest {text}"
+        if self.younger_than is not None:
+            return f"{text} younger than {self.younger_than}"
+        return f"every {text}"
+
+
+_RULE_FIELDS = ("name", "tags", "untagged", "versions", "keep_latest", "younger_than")
+
+
+def keep_rules(values: Any, option: str) -> tuple[KeepRule, ...]:
+    """Validate keep_rules (a list of dicts or KeepRule); OptionError naming the entry (keep_rules[2].tags) and the fix."""
+    if values is None:
+        return ()
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, (list, tuple)):
+        raise OptionError(f"{option}: expected a list of rules (dicts with tags, untagged or versions, and keep_latest or "
+                          f"younger_than), got {values!r}")
+    rules = []
+    names: dict[str, int] = {}
+    for index, value in enumerate(values):
+        where = f"{option}[{index}]"
+        if isinstance(value, KeepRule):
+            value = {name: getattr(value, name) for name in _RULE_FIELDS}
+        if not isinstance(value, Mapping):
+            raise OptionError(f"{where}: expected a dict, got {value!r}")
+        unknown = sorted(set(value) - set(_RULE_FIELDS))
+        if unknown:
+            raise OptionError(f"{where}: unknown key(s) {', '.join(unknown)}; a rule has {', '.join(_RULE_FIELDS)}")
+        name = value.get("name")
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise OptionError(f"{where}.name: expected a non-blank string, got {name!r}")
+        name = name or where
+        if name in names:
+            raise OptionError(f"{where}.name: {name!r} is also the name of {option}[{names[name]}]; give each rule its own name")
+        names[name] = index
+        try:
+            for key in ("tags", "versions"):
+                if value.get(key) is not None:
+                    validate_globs(value[key], f"{where}.{key}")
+            untagged = _optional_bool(value.get("untagged"), f"{where}.untagged")
+            latest = _optional_int(value.get("keep_latest"), f"{where}.keep_latest", 1)
+            younger = value.get("younger_than")
+            if younger is not None:
+                younger = str(younger) if isinstance(younger, (int, float)) and not isinstance(younger, bool) else younger
+                parse_duration(younger, f"{where}.younger_than")
+        except ValueError as error:
+            raise OptionError(str(error)) from None
+        if latest is not None and younger is not None:
+            raise OptionError(f"{where}: give keep_latest or younger_than, not both; write two rules to keep by count and by age")
+        if all(value.get(key) is None for key in ("tags", "untagged", "versions", "keep_latest", "younger_than")):
+            raise OptionError(f"{where}: keeps every version; give it tags, untagged or versions, and keep_latest or younger_than")
+        if value.get("tags") is not None and untagged:
+            raise OptionError(f"{where}: tags and untagged: true exclude each other (an untagged version has no tag to match); "
+                              "write two rules")
+        rules.append(KeepRule(
+            name=name,
+            tags=None if value.get("tags") is None else tuple(value["tags"]),
+            untagged=untagged,
+            versions=None if value.get("versions") is None else tuple(value["versions"]),
+            keep_latest=latest,
+            younger_than=younger,
+        ))
+    return tuple(rules)
+
+
 @dataclass(frozen=True)
 class Policy:
     """The selectors and protections of package_version (see plan for how they combine).
@@ -368,6 +577,8 @@ class Policy:
       untagged     True: only versions without tags; False: only versions with at least one tag.
       older_than   timedelta, or a duration for parse_duration; the age_from timestamp strictly before now - older_than.
       prerelease   True: only pre-releases; False: only non-pre-releases (see is_prerelease_version).
+      superseded   True: only pre-releases whose final release is in the same listing; False: only the others
+                   (see superseded_versions).
     A given but empty list (version_ids, versions, tags) is a selector that matches nothing, so a
     templated list that turns out empty never widens what is selected.
 
@@ -378,6 +589,9 @@ class Policy:
       exclude       list of globs matched against the name and every tag; a match is kept.
       keep_latest   int >= 0 (None = 0).
       max_versions  int >= 1, or None for no limit.
+      keep_digests  image digests (sha256:...), or image references ending in @sha256:... (a pod's imageID): the
+                    version with that name is kept as deployed. Only container and docker versions are named by digest.
+      keep_rules    KeepRule entries (or dicts of their fields): a version that any of them keeps is kept.
 
     Constructing a Policy validates and normalizes every field (lists become tuples, a duration
     string becomes a timedelta); a bad value raises ValueError naming the option.
@@ -393,6 +607,9 @@ class Policy:
     keep_latest: int = 0
     max_versions: int | None = None
     age_from: str | None = "updated_at"
+    superseded: bool | None = None
+    keep_digests: tuple[str, ...] = ()
+    keep_rules: tuple[KeepRule, ...] = ()
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -428,6 +645,9 @@ class Policy:
             raise OptionError(f"age_from: {self.age_from!r} is not one of {', '.join(AGE_FROM)}")
         put("keep_latest", _optional_int(self.keep_latest, "keep_latest", 0) or 0)
         put("max_versions", _optional_int(self.max_versions, "max_versions", 1))
+        put("superseded", _optional_bool(self.superseded, "superseded"))
+        put("keep_digests", parse_digests(self.keep_digests, "keep_digests"))
+        put("keep_rules", keep_rules(self.keep_rules, "keep_rules"))
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Policy:
@@ -440,26 +660,34 @@ def has_selector(policy: Policy) -> bool:
     """True when any selector was given (versions: ['*'] counts); exclude, keep_latest and max_versions are not selectors."""
     return any(
         value is not None
-        for value in (policy.version_ids, policy.versions, policy.tags, policy.untagged, policy.older_than, policy.prerelease)
+        for value in (policy.version_ids, policy.versions, policy.tags, policy.untagged, policy.older_than, policy.prerelease,
+                      policy.superseded)
     )
 
 
 def tag_selectors(policy: Policy) -> list[str]:
     """The selectors given that read tags (tags, untagged): package types without tags cannot honour them."""
-    return [name for name in ("tags", "untagged") if getattr(policy, name) is not None]
+    used = [name for name in ("tags", "untagged") if getattr(policy, name) is not None]
+    return used + [f"keep_rules[{index}].{name}" for index, rule in enumerate(policy.keep_rules)
+                   for name in ("tags", "untagged") if getattr(rule, name) is not None]
 
 
-def selector(policy: Policy, now: datetime, any_tag: bool = False) -> Callable[[Version], bool]:
+def selector(policy: Policy, now: datetime, any_tag: bool = False, superseded: Mapping[int, str] | None = None) -> Callable[[Version], bool]:
     """A predicate telling whether a version satisfies every selector of policy at time now.
+
+    superseded (superseded_versions of the whole listing) is needed when policy.superseded is given.
 
     tags needs every tag of the version to match (any_tag=False), or at least one (any_tag=True: what plan uses to find
     the versions that another tag keeps, and what a restore by tag means).
     """
     ids = None if policy.version_ids is None else frozenset(policy.version_ids)
-    name_matches = None if policy.versions is None else _glob_matcher(policy.versions)
-    tag_matches = None if policy.tags is None else _glob_matcher(policy.tags)
+    name_matches = None if policy.versions is None else pattern_matcher(policy.versions, "versions")
+    tag_matches = None if policy.tags is None else pattern_matcher(policy.tags, "tags")
     untagged = policy.untagged
     prerelease = policy.prerelease
+    wanted_superseded = policy.superseded
+    if wanted_superseded is not None and superseded is None:
+        raise TypeError("selector: policy.superseded needs the superseded versions of the listing")
     created = policy.age_from == "created_at"
     cutoff = None
     if policy.older_than is not None:
@@ -480,6 +708,8 @@ def selector(policy: Policy, now: datetime, any_tag: bool = False) -> Callable[[
             return False
         if cutoff is not None and not (version.created_at if created else version.updated_at) < cutoff:
             return False
+        if wanted_superseded is not None and (version.id in superseded) != wanted_superseded:  # type: ignore[operator]
+            return False
         return prerelease is None or is_prerelease_version(version) == prerelease
 
     return selects
@@ -499,7 +729,8 @@ def _all_tags(matches: Iterable[Any]) -> bool:
 class Decision:
     """What to do with one selected version: action is ACT ("act"), KEEP ("keep") or SKIP ("skip").
 
-    reason is None for ACT and a sentence for KEEP and SKIP.
+    reason is a sentence for KEEP and SKIP; for ACT it says why a selector chose the version when the selector has
+    something to say ("superseded by 1.2.4"), else None.
     """
 
     version: Version
@@ -525,16 +756,18 @@ def plan(
     The result holds one Decision per selected version, sorted oldest first by (created_at, id);
     versions that do not satisfy the selectors are left out. Rules, first match wins:
 
-    1. keep, "excluded by pattern '<glob>'": the name or a tag matches a glob of policy.exclude
-       (the first such glob in list order is named).
-    2. keep, "among the N newest matching versions (keep_latest)": one of the keep_latest newest
+    1. keep, "deployed (keep_digests)": the name (a digest) is one of policy.keep_digests.
+    2. keep, "excluded by pattern '<glob>'": the name or a tag matches a pattern of policy.exclude
+       (the first such pattern in list order is named).
+    3. keep, "among the N newest matching versions (keep_latest)": one of the keep_latest newest
        selected versions (created_at, then id, descending). Excluded and protected versions count
        in this ranking too: they satisfy the selectors, so keep_latest=3 with an excluded newest
        version keeps that one plus two more.
-    3. keep, protected[id]: the caller's own reason, e.g. "referenced by kept index sha256:...".
-    4. skip, "beyond max_versions=N; run again to continue": the remaining versions past the
+    4. keep, "rule NAME (WHAT)": the first rule of policy.keep_rules that keeps the version (see keep_rule_reasons).
+    5. keep, protected[id]: the caller's own reason, e.g. "referenced by kept index sha256:...".
+    6. skip, "beyond max_versions=N; run again to continue": the remaining versions past the
        oldest max_versions.
-    5. act, reason None.
+    7. act, with the reason of the superseded selector ("superseded by 1.2.4") when it is given, else None.
 
     With policy.tags, a version that satisfies every other selector and has some tags that tags matches and some that
     it does not is not selected, but it is listed too: keep, "tag '<tag>' is not selected by tags (...)", naming its
@@ -552,45 +785,85 @@ def plan(
     for version_id, why in protected.items():
         if not isinstance(why, str) or not why:
             raise ValueError(f"protected: the reason for version {version_id!r} must be a non-empty string")
-    selects = selector(policy, now)
     by_id: dict[int, Version] = {}
     for version in versions:
         seen = by_id.setdefault(version.id, version)
         if seen is not version and seen != version:
             raise ValueError(f"package version {version.id}: the listing holds two different versions with this id; it changed while being read, run again")
+    superseded = None if policy.superseded is None else superseded_versions(by_id.values())
+    selects = selector(policy, now, superseded=superseded)
     selected = sorted((v for v in by_id.values() if selects(v)), key=lambda v: (v.created_at, v.id))
-    kept_by_tag = _kept_by_tag(by_id.values(), policy, now, selects)
+    kept_by_tag = _kept_by_tag(by_id.values(), policy, now, selects, superseded)
+    by_rule = keep_rule_reasons(by_id.values(), policy, now)
     del by_id  # a listing may hold 100,000 versions: free the index before the decisions are made
 
     newest = frozenset(v.id for v in selected[max(0, len(selected) - policy.keep_latest):]) if policy.keep_latest else frozenset()
     keep_latest_reason = f"among the {policy.keep_latest} newest matching versions (keep_latest)"
     skip_reason = f"beyond max_versions={policy.max_versions}; run again to continue"
-    excluded = _glob_matcher(policy.exclude)
-    excludes = [(glob, _glob_matcher((glob,))) for glob in policy.exclude]
+    deployed = frozenset(policy.keep_digests)
+    excluded = pattern_matcher(policy.exclude, "exclude")
+    exclusion = first_matcher(policy.exclude, "exclude")
+    act_reasons = superseded if policy.superseded else {}
 
     decisions = []
     acted = 0
     for version in selected:
         reason = None
-        if excludes and (excluded(version.name) or any(map(excluded, version.tags))):
-            reason = next(f"excluded by pattern '{glob}'" for glob, hit in excludes if hit(version.name) or any(map(hit, version.tags)))
+        if version.name in deployed:
+            reason = DEPLOYED
+        elif policy.exclude and (excluded(version.name) or any(map(excluded, version.tags))):
+            reason = f"excluded by pattern '{exclusion((version.name,) + version.tags)}'"
         if reason is None and version.id in newest:
             reason = keep_latest_reason
         if reason is None:
-            reason = protected.get(version.id)
+            reason = by_rule.get(version.id) or protected.get(version.id)
         if reason is not None:
             decisions.append(Decision(version, KEEP, reason))
         elif policy.max_versions is not None and acted >= policy.max_versions:
             decisions.append(Decision(version, SKIP, skip_reason))
         else:
-            decisions.append(Decision(version, ACT))
+            decisions.append(Decision(version, ACT, act_reasons.get(version.id)))  # type: ignore[union-attr]
             acted += 1
     if kept_by_tag:
         decisions = sorted(decisions + kept_by_tag, key=lambda d: (d.version.created_at, d.version.id))
     return decisions
 
 
-def _kept_by_tag(versions: Iterable[Version], policy: Policy, now: datetime, selects: Callable[[Version], bool]) -> list[Decision]:
+def keep_rule_reasons(versions: Iterable[Version], policy: Policy, now: datetime) -> dict[int, str]:
+    """The versions that policy.keep_rules keep: id -> "rule NAME (WHAT)", naming the first rule (in list order) that keeps it.
+
+    As in Harbor's tag retention, a rule applies to every version of the listing that its filters match, selected or not:
+    keep_latest: 10 with tags: [v*] keeps the 10 newest v* versions of the package, even when the selectors picked only
+    some of them. Rules are independent: a version is kept when any rule keeps it.
+    """
+    if not policy.keep_rules:
+        return {}
+    versions = sorted(versions, key=lambda v: (v.created_at, v.id), reverse=True)  # newest first
+    created = policy.age_from == "created_at"
+    found: dict[int, str] = {}
+    for rule in policy.keep_rules:
+        tag_matches = None if rule.tags is None else pattern_matcher(rule.tags, "keep_rules.tags")
+        name_matches = None if rule.versions is None else pattern_matcher(rule.versions, "keep_rules.versions")
+        applies = [v for v in versions
+                   if (tag_matches is None or any(map(tag_matches, v.tags)))
+                   and (rule.untagged is None or rule.untagged != bool(v.tags))
+                   and (name_matches is None or name_matches(v.name))]
+        if rule.keep_latest is not None:
+            applies = applies[:rule.keep_latest]
+        elif rule.younger_than is not None:
+            try:
+                cutoff = _utc(now) - parse_duration(rule.younger_than, "keep_rules.younger_than")
+            except OverflowError:
+                cutoff = datetime.min.replace(tzinfo=timezone.utc)
+            applies = [v for v in applies if (v.created_at if created else v.updated_at) >= cutoff]
+        reason = f"rule {rule.name} ({rule.describe()})"
+        for version in applies:
+            found.setdefault(version.id, reason)
+    return found
+
+
+def _kept_by_tag(versions: Iterable[Version], policy: Policy, now: datetime, selects: Callable[[Version], bool],
+                 superseded: Mapping[int, str] | None) -> list[Decision]:
     """The keep decisions of the versions that policy.tags does not select only because of another of their tags.
 
     The reason names the first tag that tags does not match, unless exclude also protects the version: the user's own
@@ -598,15 +871,16 @@ def _kept_by_tag(versions: Iterable[Version], policy: Policy, now: datetime, sel
     """
     if policy.tags is None:
         return []
-    some_tag = selector(policy, now, any_tag=True)
-    matches = _glob_matcher(policy.tags)
+    some_tag = selector(policy, now, any_tag=True, superseded=superseded)
+    matches = pattern_matcher(policy.tags, "tags")
     wanted = ", ".join(policy.tags)
+    exclusion = first_matcher(policy.exclude, "exclude")
     decisions = []
     for version in versions:
         if some_tag(version) and not selects(version):
-            reason = next((f"excluded by pattern '{glob}'" for glob in policy.exclude
-                           if fnmatch.fnmatchcase(version.name, glob) or any(fnmatch.fnmatchcase(tag, glob) for tag in version.tags)),
-                          f"tag '{next(tag for tag in version.tags if not matches(tag))}' is not selected by tags ({wanted}); "
-                          "a version is only selected when every one of its tags is")
+            pattern = exclusion((version.name,) + version.tags)
+            reason = (f"excluded by pattern '{pattern}'" if pattern is not None else
+                      f"tag '{next(tag for tag in version.tags if not matches(tag))}' is not selected by tags ({wanted}); "
+                      "a version is only selected when every one of its tags is")
             decisions.append(Decision(version, KEEP, reason))
     return decisions

@@ -198,7 +198,7 @@ class PackageVersions:
         self.graph: t.Optional[ImageGraph] = None
         self.cascade: dict[int, str] = {}
         self.parents: dict[int, tuple[int, ...]] = {}
-        self.selected_reasons: dict[int, str] = {}  # why the orphans selector selected a version
+        self.selected_reasons: dict[int, str] = {}  # why a selector (orphans, superseded) selected a version
         self.freed: t.Optional[tuple[int, int]] = None  # (bytes_freed, bytes_unmeasured), with an image graph
         self.manifest_reads = 0
 
@@ -230,6 +230,7 @@ class PackageVersions:
         else:
             decisions = plan(listed, self.policy, now)
         acting = [d.version for d in decisions if d.action == ACT]
+        self.selected_reasons.update((d.version.id, d.reason) for d in decisions if d.action == ACT and d.reason)
         if self.check_mode:
             outcome = "would_delete" if self.absent else "would_restore"
             plain = (outcome, None)  # one tuple for all the versions without a reason of their own: there may be 100,000
@@ -312,7 +313,8 @@ class PackageVersions:
             self.selected_reasons = {i: found[i][1] for i in ids}
 
     def act_reason(self, version_id: int) -> t.Optional[str]:
-        """Why a version to delete is deleted: it goes with a deleted one, or the orphans selector selected it; None otherwise."""
+        """Why a version to delete is deleted: it goes with a deleted one, or a selector (orphans, superseded) said why it
+        selected it; None otherwise."""
         return self.cascade.get(version_id) or self.selected_reasons.get(version_id)
 
     @staticmethod

@@ -92,6 +92,9 @@ options:
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
+      superseded:
+        description: Selector, see O(ghpkgs.registry.package_version#module:superseded).
+        type: bool
       orphans:
         description: Selector, see O(ghpkgs.registry.package_version#module:orphans). Only for V(container) packages.
         type: bool
@@ -99,9 +102,38 @@ options:
         description: Protection, see O(ghpkgs.registry.package_version#module:exclude).
         type: list
         elements: str
+      keep_digests:
+        description: Protection, see O(ghpkgs.registry.package_version#module:keep_digests). Only for V(container) and V(docker) packages.
+        type: list
+        elements: str
       keep_latest:
         description: Protection, see O(ghpkgs.registry.package_version#module:keep_latest).
         type: int
+      keep_rules:
+        description: Protection, see O(ghpkgs.registry.package_version#module:keep_rules).
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].name).
+            type: str
+          tags:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].tags).
+            type: list
+            elements: str
+          untagged:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].untagged).
+            type: bool
+          versions:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].versions).
+            type: list
+            elements: str
+          keep_latest:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].keep_latest).
+            type: int
+          younger_than:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].younger_than).
+            type: str
       max_versions:
         description: Protection, see O(ghpkgs.registry.package_version#module:max_versions).
         type: int
@@ -140,6 +172,9 @@ options:
       prerelease:
         description: Selector, see O(ghpkgs.registry.package_version#module:prerelease).
         type: bool
+      superseded:
+        description: Selector, see O(ghpkgs.registry.package_version#module:superseded).
+        type: bool
       orphans:
         description: Selector, see O(ghpkgs.registry.package_version#module:orphans). Only for V(container) packages.
         type: bool
@@ -147,9 +182,38 @@ options:
         description: Protection, see O(ghpkgs.registry.package_version#module:exclude).
         type: list
         elements: str
+      keep_digests:
+        description: Protection, see O(ghpkgs.registry.package_version#module:keep_digests). Only for V(container) and V(docker) packages.
+        type: list
+        elements: str
       keep_latest:
         description: Protection, see O(ghpkgs.registry.package_version#module:keep_latest).
         type: int
+      keep_rules:
+        description: Protection, see O(ghpkgs.registry.package_version#module:keep_rules).
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].name).
+            type: str
+          tags:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].tags).
+            type: list
+            elements: str
+          untagged:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].untagged).
+            type: bool
+          versions:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].versions).
+            type: list
+            elements: str
+          keep_latest:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].keep_latest).
+            type: int
+          younger_than:
+            description: See O(ghpkgs.registry.package_version#module:keep_rules[].younger_than).
+            type: str
       max_versions:
         description: Protection, see O(ghpkgs.registry.package_version#module:max_versions).
         type: int

@@ -39,6 +39,8 @@ options:
   name:
     description:
       - Exact package names or shell-style globs (V(app-*), V(team/*), V(lib-[0-9]*)), matched case-sensitively.
+      - An entry V(re:PATTERN) is a Python regular expression matched against the whole name (V(re:app-[0-9]+) matches
+        V(app-12), not V(app-12-old)); one that does not compile fails the task before any request.
       - Container names may contain V(/), for example V(team/app).
       - When omitted or empty, every package is returned.
       - When all entries are exact names, each is fetched directly (one request per name and type) instead of listing.
@@ -352,7 +354,6 @@ docker_conflicts:
       html_url: https://github.com/orgs/octo-org/packages/docker/package/legacy-app
 """
 
-import fnmatch
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
@@ -362,7 +363,14 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._module import Git
 from ansible_collections.ghpkgs.registry.plugins.module_utils._results import RETURN_VERSIONS_OPTION
 from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import ORPHAN_KINDS, ImageGraph, ManifestUnreadable, default_registry_url
 from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient
-from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES, Version, parse_timestamp, validate_globs
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import (
+    PACKAGE_TYPES,
+    REGEX_PREFIX,
+    Version,
+    parse_timestamp,
+    pattern_matcher,
+    validate_globs,
+)
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import read_manifests
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
@@ -409,8 +417,9 @@ class Query:
         for name in names:
             if not name.strip():
                 raise OptionError("name: %r is blank; remove it, or give a package name or a glob" % (name,))
-        self.exact = list(dict.fromkeys(name for name in names if not _GLOB_CHARS.intersection(name)))
-        self.globs = [name for name in names if _GLOB_CHARS.intersection(name)]
+        self.globs = [name for name in names if _GLOB_CHARS.intersection(name) or name.startswith(REGEX_PREFIX)]
+        self.exact = list(dict.fromkeys(name for name in names if name not in self.globs))
+        self.glob_matchers = [(glob, pattern_matcher((glob,), "name")) for glob in self.globs]
         self.list_all = not names
         self.visibility: t.Optional[str] = params["visibility"]
         self.include_versions: bool = params["include_versions"]
@@ -420,10 +429,11 @@ class Query:
         self.registry_url = health_registry_url(params, self.types)
 
     def matches(self, name: str) -> bool:
-        """Whether a listed package name is wanted (exact names compare as strings, globs with fnmatch rules)."""
+        """Whether a listed package name is wanted (exact names compare as strings, globs with fnmatch rules, re: entries as
+        regular expressions)."""
         if self.list_all or name in self.exact:
             return True
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.globs)
+        return any(matches(name) for dummy, matches in self.glob_matchers)
 
 
 def package_info(item: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -551,7 +561,7 @@ class Inventory:
             for item in self.client.list_packages(owner, package_type, self.query.visibility):
                 self.listed += 1
                 name = item.get("name") or ""
-                self.matched_globs.update(glob for glob in self.query.globs if fnmatch.fnmatchcase(name, glob))
+                self.matched_globs.update(glob for glob, matches in self.query.glob_matchers if matches(name))
                 if self.query.matches(name):
                     found.append(package_info(item))
             return found

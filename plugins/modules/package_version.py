@@ -63,7 +63,8 @@ options:
     elements: int
   versions:
     description:
-      - Selector. Only the versions whose name matches one of these names or shell-style globs (case-sensitive, V(*), V(?), V([...])).
+      - Selector. Only the versions whose name matches one of these names or shell-style globs (case-sensitive, V(*), V(?), V([...])),
+        or regular expressions written V(re:PATTERN) (see O(tags)).
       - For V(container) packages the name is the manifest digest (V(sha256:...)); use O(tags) to select by tag.
       - V(['*']) selects every version; it is how O(state=absent) is told to delete them all.
       - An empty list selects nothing.
@@ -75,6 +76,11 @@ options:
         selected). A version tagged both V(pr-12) and V(v1.0) is not selected by V(["pr-*"]); it is listed in RV(versions) as
         V(kept), with the tag that kept it in RV(versions[].reason). Untagged versions are not selected.
       - Only V(container) and V(docker) versions have tags; for other package types the task fails before any request.
+      - "An entry V(re:PATTERN) is a Python regular expression instead of a glob, matched against the whole tag (as if it began
+        with C(^) and ended with C($)), case-sensitively: V(re:v[0-9]+[.][0-9]+[.][0-9]+) selects V(v1.2.3) but not V(v1.2.3-rc.1).
+        Globs and regular expressions mix in one list. The same holds for O(versions), O(exclude) and the filters of
+        O(keep_rules). A pattern that does not compile fails the task before any request, naming the option, the pattern and
+        the error. Tags and package names cannot contain C(:), so no glob is mistaken for a regular expression."
     type: list
     elements: str
   untagged:
@@ -115,6 +121,20 @@ options:
       - V(container) and V(docker) judge the tags. A version is a pre-release when it has at least one SemVer tag and all its SemVer
         tags are pre-releases (tags like V(latest) or V(pr-12) do not count).
     type: bool
+  superseded:
+    description:
+      - Selector, for O(state=absent). V(true) selects only the pre-releases whose final release is still in the package,
+        V(false) only the other versions. RV(versions[].reason) names the release (V(superseded by 1.2.4)).
+      - The pre-release rule is the one of O(prerelease); the final release is the version without the pre-release part, by the
+        ecosystem's own rules. V(npm) (SemVer) - V(1.2.4-rc.1) once V(1.2.4) exists; build metadata is ignored.
+        V(container) and V(docker) - a version whose SemVer tags are all pre-releases, once every one of them has its release
+        tagged in the package (V(v1.2.4-rc.1) once V(v1.2.4) or V(1.2.4) is tagged). V(maven) - a snapshot once the version
+        without C(-SNAPSHOT) exists (V(1.0-SNAPSHOT) once V(1.0)), a C(alpha), C(beta), C(milestone), C(rc) or C(cr) version once
+        the part before that qualifier exists (V(1.2.0-RC1) once V(1.2.0)); trailing zeros and case do not matter (V(1.0) is
+        V(1.0.0)). V(nuget) - the numbers before the label (V(1.2.3-beta) once V(1.2.3) or V(1.2.3.0)). V(rubygems) - the
+        segments before the first one with a letter, as C(Gem::Version#release) (V(1.1.0.beta1) once V(1.1.0) or V(1.1)).
+      - Only the releases in the listing count, so a release that was deleted supersedes nothing.
+    type: bool
   orphans:
     description:
       - Selector, for V(container) packages with O(state=absent) and O(manifest_graph=true). V(true) selects only orphans,
@@ -134,10 +154,21 @@ options:
     type: bool
   exclude:
     description:
-      - Protection. Versions whose name or any tag matches one of these globs are never touched.
+      - Protection. Versions whose name or any tag matches one of these globs or V(re:PATTERN) regular expressions (see O(tags))
+        are never touched.
     type: list
     elements: str
     default: []
+  keep_digests:
+    description:
+      - Protection, for V(container) and V(docker) packages. The versions with these digests are never touched, with the reason
+        V(deployed (keep_digests)).
+      - Each entry is a digest V(sha256:...) (64 lowercase hex digits), or an image reference that ends in one
+        (V(ghcr.io/acme/app@sha256:...)), as Kubernetes reports it in a pod's C(status.containerStatuses[].imageID), so that
+        what runs can be passed as it is (see the guide's example).
+      - The image graph (O(manifest_graph)) keeps the platform images, attestations and signatures of a kept index.
+    type: list
+    elements: str
   keep_latest:
     description:
       - Protection. Among the versions that satisfy the selectors, the N most recently created are kept.
@@ -145,6 +176,38 @@ options:
       - With O(state=present) the N newest selected deleted versions are not restored.
     type: int
     default: 0
+  keep_rules:
+    description:
+      - Protection. Rules that each keep some versions, as in Harbor's tag retention; a selected version is deleted only when
+        no rule keeps it. RV(versions[].reason) names the first rule that kept it (V(rule releases (10 newest v*))).
+      - A rule applies to every version of the package that its filters match, selected or not, so V(keep_latest=10) keeps the
+        10 newest versions it applies to even when the selectors chose only older ones.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The rule's name in reasons; V(keep_rules[N]) by default. Names must differ.
+        type: str
+      tags:
+        description: Filter. Versions with at least one tag matching one of these globs or V(re:PATTERN) regular expressions.
+        type: list
+        elements: str
+      untagged:
+        description: Filter. V(true) - versions without tags; V(false) - versions with at least one.
+        type: bool
+      versions:
+        description: Filter. Versions whose name (a container's digest) matches one of these globs or regular expressions.
+        type: list
+        elements: str
+      keep_latest:
+        description: Keep the N most recently created versions the rule applies to (at least 1).
+        type: int
+      younger_than:
+        description:
+          - Keep the versions the rule applies to whose C(updated_at) (or C(created_at), see O(age_from)) is within this
+            duration, in the forms of O(older_than).
+          - Give O(keep_rules[].keep_latest) or this, not both; with neither, the rule keeps every version it applies to.
+        type: str
   max_versions:
     description:
       - Protection. Act on at most this many versions in this run, the oldest first; the rest are reported as V(skipped).
@@ -248,6 +311,23 @@ EXAMPLES = r"""
         name: web-client
         prerelease: true
         keep_latest: 3
+
+    - name: Delete the npm pre-releases whose release is out (1.2.4-rc.1 once 1.2.4 is published)
+      ghpkgs.registry.package_version:
+        package_type: npm
+        name: web-client
+        superseded: true
+
+    - name: Keep the 10 newest releases, the 3 newest PR builds and untagged images of the last 7 days; delete the rest
+      ghpkgs.registry.package_version:
+        package_type: container
+        name: app
+        versions: ["*"]
+        keep_rules:
+          - {name: releases, tags: ["re:v[0-9]+\\.[0-9]+\\.[0-9]+"], keep_latest: 10}
+          - {name: pull requests, tags: ["pr-*"], keep_latest: 3}
+          - {name: recent builds, untagged: true, younger_than: 7d}
+        keep_digests: "{{ deployed_digests }}"
 
     - name: See what a cleanup would do, without doing it
       ghpkgs.registry.package_version:
@@ -367,9 +447,10 @@ versions:
       sample: deleted
     reason:
       description:
-        - Why the version was kept or skipped, naming the protection or quoting GitHub; for a version outside the selection that is
-          deleted with an image (O(manifest_graph)), why; for an orphan selected by O(orphans), what it is an orphan of;
-          V(null) otherwise.
+        - Why the version was kept or skipped, naming the protection or quoting GitHub (V(deployed (keep_digests)),
+          V(rule releases (10 newest v*))); for a version outside the selection that is deleted with an image (O(manifest_graph)),
+          why; for an orphan selected by O(orphans), what it is an orphan of; for a pre-release selected by O(superseded), its
+          release (V(superseded by 1.2.4)); V(null) otherwise.
       type: str
       sample: excluded by pattern 'latest'
   sample:
@@ -480,6 +561,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._results import RE
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (  # pylint: disable=unused-import
     NOT_ATTEMPTED,  # noqa: F401 re-exported: callers and tests refer to package_version.NOT_ATTEMPTED
+    POLICY_OPTIONS,
     PackageVersions,
     utcnow,
 )
@@ -495,9 +577,12 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "older_than": {"type": "str"},
     "age_from": {"type": "str", "choices": ["updated_at", "created_at"], "default": "updated_at"},
     "prerelease": {"type": "bool"},
+    "superseded": POLICY_OPTIONS["superseded"],
     "orphans": {"type": "bool"},
     "exclude": {"type": "list", "elements": "str", "default": []},
+    "keep_digests": POLICY_OPTIONS["keep_digests"],
     "keep_latest": {"type": "int", "default": 0},
+    "keep_rules": POLICY_OPTIONS["keep_rules"],
     "max_versions": {"type": "int"},
     "delete_package_when_empty": {"type": "bool", "default": False},
     **GRAPH_OPTIONS,

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import typing as t
 from datetime import datetime, timedelta, timezone
@@ -23,11 +24,16 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import 
     parse_duration,
     parse_semver,
     parse_since,
+    parse_digests,
+    pattern_matcher,
     plan,
+    release_of,
     selector,
+    superseded_versions,
     tag_selectors,
     validate_globs,
 )
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import OptionError
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -526,3 +532,206 @@ def test_plan_is_fast_on_100000_versions():
         sys.settrace(previous)
     assert len(ids(decisions, ACT)) == 50_000
     assert steps[0] < 100 * len(many), f"plan ran {steps[0]} lines for 100,000 versions"
+
+
+# ---------------------------------------------------------------- superseded pre-releases (issue 21 part 3)
+
+@pytest.mark.parametrize("package_type, names, superseded", [
+    # npm: SemVer's major.minor.patch; build metadata does not matter, and a pre-release without its release stays.
+    ("npm", ["1.2.4-rc.1", "1.2.4-rc.2+build.7", "1.2.4", "1.3.0-beta.1", "1.2.3"],
+     {"1.2.4-rc.1": "superseded by 1.2.4", "1.2.4-rc.2+build.7": "superseded by 1.2.4"}),
+    ("npm", ["2.0.0-rc.1", "2.0.0+build.1"], {"2.0.0-rc.1": "superseded by 2.0.0+build.1"}),
+    # maven: SNAPSHOT and the qualifiers Maven ranks below the release; trailing zeros and case do not matter.
+    ("maven", ["1.0-SNAPSHOT", "1.0.0", "2.0-RC1", "2.0", "3.1-beta-2", "3.1-sp1-SNAPSHOT", "3.1-sp1", "4.0.0-M1", "31.1-jre"],
+     {"1.0-SNAPSHOT": "superseded by 1.0.0", "2.0-RC1": "superseded by 2.0", "3.1-sp1-SNAPSHOT": "superseded by 3.1-sp1"}),
+    # nuget: four numbers, the fourth 0 when absent.
+    ("nuget", ["1.2.3-beta", "1.2.3.0", "1.2.3.4-rc.1", "1.2.3.5"], {"1.2.3-beta": "superseded by 1.2.3.0"}),
+    # rubygems: the segments before the first with a letter, as Gem::Version#release.
+    ("rubygems", ["1.0.0.pre", "1.0", "1.1.0.beta1", "1.2.0.rc1", "1.2.0"],
+     {"1.0.0.pre": "superseded by 1.0", "1.2.0.rc1": "superseded by 1.2.0"}),
+])
+def test_superseded_follows_each_ecosystem(package_type, names, superseded):
+    versions = [ver(i + 1, name, package_type=package_type, age_days=len(names) - i) for i, name in enumerate(names)]
+    found = superseded_versions(versions)
+    assert {versions[i - 1].name: why for i, why in found.items()} == superseded
+
+
+def test_superseded_container_needs_every_semver_tag_released_and_names_the_release_tag():
+    versions = [
+        ver(1, tags=["v1.2.4-rc.1", "pr-12"], age_days=5),  # pr-12 is not SemVer: ignored
+        ver(2, tags=["v1.2.4", "latest"], age_days=4),
+        ver(3, tags=["1.3.0-rc.1", "v1.2.4-rc.2"], age_days=3),  # 1.3.0 is not out
+        ver(4, tags=["1.2.4-rc.3"], age_days=2),  # the leading v does not matter
+        ver(5, tags=["v2.0.0-rc.1", "v2.0.0"], age_days=1),  # carries its own release: not a pre-release
+        ver(6, tags=[], age_days=1),
+    ]
+    assert superseded_versions(versions) == {1: "superseded by v1.2.4", 4: "superseded by v1.2.4"}
+
+
+def test_release_of_tells_non_versions_apart():
+    assert release_of("npm", "not-a-version") == (False, None)
+    assert release_of("container", "latest") == (False, None)
+    assert release_of("nuget", "x") == (False, None)
+    assert release_of("rubygems", "pre") == (True, None)  # a letter, and nothing before it
+
+
+def test_superseded_selector_selects_with_the_reason_and_combines_with_others():
+    versions = [ver(1, "1.2.4-rc.1", package_type="npm", age_days=30), ver(2, "1.2.4", package_type="npm", age_days=20),
+                ver(3, "1.2.5-rc.1", package_type="npm", age_days=10), ver(4, "1.2.4-rc.2", package_type="npm", age_days=1)]
+    decisions = plan(versions, Policy(superseded=True), NOW)
+    assert [(d.version.id, d.action, d.reason) for d in decisions] == [
+        (1, ACT, "superseded by 1.2.4"), (4, ACT, "superseded by 1.2.4")]
+    assert ids(plan(versions, Policy(superseded=True, older_than="7d"), NOW)) == [1]
+    assert [(d.version.id, d.action, d.reason) for d in plan(versions, Policy(superseded=True, keep_latest=1), NOW)] == [
+        (1, ACT, "superseded by 1.2.4"), (4, KEEP, "among the 1 newest matching versions (keep_latest)")]
+    assert ids(plan(versions, Policy(superseded=False), NOW)) == [2, 3]
+    assert has_selector(Policy(superseded=False))
+
+
+def test_superseded_counts_only_releases_in_the_listing():
+    versions = [ver(1, "1.2.4-rc.1", package_type="npm", age_days=3)]
+    assert plan(versions, Policy(superseded=True), NOW) == []
+
+
+def test_selector_needs_the_superseded_versions():
+    with pytest.raises(TypeError):
+        selector(Policy(superseded=True), NOW)
+
+
+# ---------------------------------------------------------------- regular expressions (issue 21 part 2)
+
+def test_regular_expressions_match_the_whole_text_beside_globs():
+    matches = pattern_matcher(["re:v[0-9]+", "pr-*", r"re:(a)\1"])
+    assert [bool(matches(text)) for text in ["v12", "v12-rc", "xv12", "pr-7", "aa", "a"]] == [True, False, False, True, True, False]
+    assert not pattern_matcher([])("anything")
+
+
+def test_regular_expressions_in_tags_versions_and_exclude():
+    versions = [ver(1, tags=["v1"], age_days=3), ver(2, tags=["v1-rc"], age_days=2), ver(3, tags=["v22"], age_days=1)]
+    assert ids(plan(versions, Policy(tags=["re:v[0-9]+"]), NOW), ACT) == [1, 3]
+    decisions = plan(versions, Policy(versions=["*"], exclude=["latest", "re:v2+"]), NOW)
+    assert [(d.version.id, d.reason) for d in decisions] == [(1, None), (2, None), (3, "excluded by pattern 're:v2+'")]
+    npm = [ver(4, "1.0.0", package_type="npm"), ver(5, "1.0.0-rc.1", package_type="npm")]
+    assert ids(plan(npm, Policy(versions=[r"re:[0-9.]+"]), NOW)) == [4]
+
+
+@pytest.mark.parametrize("option, pattern, message", [
+    ("tags", "re:v[0-9", "tags: 're:v[0-9' is not a valid regular expression: unterminated character set at position 1"),
+    ("versions", "re:(", "versions: 're:(' is not a valid regular expression: missing ), unterminated subpattern"),
+    ("exclude", "re:  ", "exclude: 're:  ' has no regular expression after 're:'"),
+])
+def test_bad_regular_expressions_name_the_option_the_pattern_and_the_error(option, pattern, message):
+    with pytest.raises(OptionError, match=re.escape(message)):
+        Policy(**{option: [pattern]})
+
+
+def test_a_regular_expression_may_hold_what_a_glob_may_not():
+    validate_globs([r"re:a\[", "re:[^]]"], "tags")  # a '[' that a glob would leave open is fine in a regular expression
+    assert pattern_matcher([r"re:a\["])("a[")
+
+
+# ---------------------------------------------------------------- keep rules (issue 21 part 1)
+
+RULE_VERSIONS = [
+    ver(1, tags=["v1.0"], age_days=40), ver(2, tags=["v1.1"], age_days=30), ver(3, tags=["v1.2"], age_days=20),
+    ver(4, tags=["pr-1"], age_days=15), ver(5, tags=["pr-2"], age_days=12), ver(6, tags=["pr-3"], age_days=11),
+    ver(7, tags=[], age_days=10), ver(8, tags=[], age_days=3), ver(9, tags=["v1.3", "pr-4"], age_days=2),
+]
+
+
+def test_keep_rules_keep_what_any_rule_keeps_and_name_the_first_rule():
+    policy = Policy(versions=["*"], keep_rules=[
+        {"name": "releases", "tags": ["v*"], "keep_latest": 2},
+        {"tags": ["pr-*"], "keep_latest": 2},
+        {"name": "recent", "untagged": True, "younger_than": "7d"},
+    ])
+    decisions = plan(RULE_VERSIONS, policy, NOW)
+    assert [(d.version.id, d.action, d.reason) for d in decisions] == [
+        (1, ACT, None), (2, ACT, None),
+        (3, KEEP, "rule releases (2 newest v*)"),
+        (4, ACT, None), (5, ACT, None),
+        (6, KEEP, "rule keep_rules[1] (2 newest pr-*)"),
+        (7, ACT, None),
+        (8, KEEP, "rule recent (untagged younger than 7d)"),
+        (9, KEEP, "rule releases (2 newest v*)"),  # pr-4 also keeps it; the first rule is named
+    ]
+
+
+def test_keep_rules_rank_among_every_version_the_rule_applies_to_not_only_the_selected():
+    policy = Policy(older_than="25d", keep_rules=[{"tags": ["v*"], "keep_latest": 2}])
+    # The 2 newest v* are 3 and 9 (not selected: too young), so 1 and 2 go, as in Harbor.
+    assert ids(plan(RULE_VERSIONS, policy, NOW), ACT) == [1, 2]
+
+
+def test_a_rule_without_a_limit_keeps_all_it_applies_to_and_filters_combine():
+    policy = Policy(versions=["*"], keep_rules=[{"name": "all pr", "tags": ["re:pr-[0-9]+"]},
+                                                {"versions": [RULE_VERSIONS[0].name], "untagged": False}])
+    kept = {d.version.id: d.reason for d in plan(RULE_VERSIONS, policy, NOW) if d.action == KEEP}
+    assert kept == {1: "rule keep_rules[1] (every " + RULE_VERSIONS[0].name + " tagged)", 4: "rule all pr (every re:pr-[0-9]+)",
+                    5: "rule all pr (every re:pr-[0-9]+)", 6: "rule all pr (every re:pr-[0-9]+)", 9: "rule all pr (every re:pr-[0-9]+)"}
+
+
+def test_keep_rules_after_exclude_and_keep_latest_and_before_max_versions():
+    policy = Policy(versions=["*"], exclude=["v1.0"], keep_latest=1, max_versions=1,
+                    keep_rules=[{"tags": ["v*"], "keep_latest": 10}])
+    assert [(d.version.id, d.action) for d in plan(RULE_VERSIONS, policy, NOW)] == [
+        (1, KEEP), (2, KEEP), (3, KEEP), (4, ACT), (5, SKIP), (6, SKIP), (7, SKIP), (8, SKIP), (9, KEEP)]
+
+
+def test_keep_rules_younger_than_follows_age_from():
+    versions = [ver(1, tags=[], age_days=10, updated_age_days=1)]
+    rule = [{"untagged": True, "younger_than": "2d"}]
+    assert ids(plan(versions, Policy(versions=["*"], keep_rules=rule), NOW), KEEP) == [1]
+    assert ids(plan(versions, Policy(versions=["*"], keep_rules=rule, age_from="created_at"), NOW), ACT) == [1]
+
+
+@pytest.mark.parametrize("rules, message", [
+    ("x", "keep_rules: expected a list of rules"),
+    ([{"tags": ["v*"], "keep_latest": 1, "younger_than": "1d"}], "keep_rules[0]: give keep_latest or younger_than, not both"),
+    ([{}], "keep_rules[0]: keeps every version"),
+    ([{"tag": ["v*"]}], "keep_rules[0]: unknown key(s) tag"),
+    ([{"tags": ["v*"], "keep_latest": 0}], "keep_rules[0].keep_latest: must be at least 1"),
+    ([{"untagged": True, "younger_than": "soon"}], "keep_rules[0].younger_than: 'soon' is not a duration"),
+    ([{"tags": ["re:("]}], "keep_rules[0].tags: 're:(' is not a valid regular expression"),
+    ([{"tags": ["v*"], "untagged": True}], "keep_rules[0]: tags and untagged: true exclude each other"),
+    ([{"name": "a", "tags": ["v*"]}, {"name": "a", "untagged": True}], "keep_rules[1].name: 'a' is also the name of keep_rules[0]"),
+    ([{"name": " ", "tags": ["v*"]}], "keep_rules[0].name: expected a non-blank string"),
+])
+def test_bad_keep_rules_name_the_entry(rules, message):
+    with pytest.raises(OptionError, match=re.escape(message)):
+        Policy(versions=["*"], keep_rules=rules)
+
+
+def test_keep_rules_with_tags_are_tag_selectors_for_types_without_tags():
+    assert tag_selectors(Policy(versions=["*"], keep_rules=[{"tags": ["v*"]}, {"versions": ["1.*"]}])) == ["keep_rules[0].tags"]
+
+
+# ---------------------------------------------------------------- deployed digests (issue 21 part 6)
+
+DIGEST_A = "sha256:" + "a" * 64
+DIGEST_B = "sha256:" + "b" * 64
+
+
+def test_keep_digests_keeps_deployed_versions_first():
+    versions = [ver(1, DIGEST_A, tags=["latest"], age_days=3), ver(2, DIGEST_B, age_days=2), ver(3, age_days=1)]
+    policy = Policy(versions=["*"], exclude=["latest"], keep_digests=[f"ghcr.io/acme/app@{DIGEST_A}", DIGEST_B])
+    assert [(d.version.id, d.action, d.reason) for d in plan(versions, policy, NOW)] == [
+        (1, KEEP, "deployed (keep_digests)"), (2, KEEP, "deployed (keep_digests)"), (3, ACT, None)]
+
+
+def test_parse_digests_takes_digests_and_image_ids():
+    assert parse_digests([DIGEST_A, f"docker-pullable://ghcr.io/acme/app@{DIGEST_A}", f" ghcr.io/x@{DIGEST_B} "], "keep_digests") == (
+        DIGEST_A, DIGEST_B)
+    assert parse_digests(None, "keep_digests") == ()
+
+
+@pytest.mark.parametrize("value, message", [
+    ("sha256:abc", "keep_digests: expected a list of image digests"),
+    (["sha256:abc"], "keep_digests: 'sha256:abc' is not an image digest"),
+    (["ghcr.io/acme/app:v1"], "keep_digests: 'ghcr.io/acme/app:v1' is not an image digest"),
+    (["sha256:" + "A" * 64], "is not an image digest"),
+    ([7], "keep_digests: 7 is not an image digest"),
+])
+def test_parse_digests_rejects(value, message):
+    with pytest.raises(OptionError, match=re.escape(message)):
+        Policy(versions=["*"], keep_digests=value)

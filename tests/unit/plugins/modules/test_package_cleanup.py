@@ -406,3 +406,25 @@ def test_return_versions_bounds_the_result_and_the_report_files_keep_every_versi
     assert {r["name"]: [v["id"] for v in r["versions"]] for r in data["results"]} == every
     assert sorted(v["id"] for p in data["packages"] for v in p["versions"]) == [11, 21, 22]
     assert "| kept | `sha256:bb` | 12 | pr-2 |" in summary_file.read_text()
+
+
+def test_policy_superseded_and_keep_rules_apply_per_package_with_reasons(gh: FakeGitHub) -> None:
+    policy = {"versions": ["*"], "keep_rules": [{"name": "releases", "tags": ["re:v[0-9.]+"], "keep_latest": 1},
+                                                {"name": "fresh", "untagged": False, "younger_than": "7d"}]}
+    packages = [{"package_type": "container", "name": "team/app"}, {"package_type": "npm", "name": "web-ui", "superseded": True,
+                                                                    "keep_rules": [{"versions": ["2.*"]}]}]
+    out = run({"packages": packages, "policy": policy}, check_mode=True)
+    assert not out.failed and gh.writes() == []
+    found = {p["name"]: [(v["id"], v["outcome"], v["reason"]) for v in p["versions"]] for p in out.result["packages"]}
+    assert found["team/app"] == [(11, "would_delete", None), (12, "would_delete", None), (13, "kept", "rule releases (1 newest re:v[0-9.]+)"),
+                                 (14, "kept", "rule fresh (tagged younger than 7d)")]
+    # versions: ['*'] and superseded: true together select only 1.1.0-rc.1; the package's own keep_rules replace the policy's.
+    assert found["web-ui"] == [(22, "would_delete", "superseded by 1.1.0")]
+
+
+def test_a_bad_regular_expression_of_one_package_fails_before_any_request(gh: FakeGitHub) -> None:
+    out = run({"packages": [{"package_type": "npm", "name": "web-ui"}, {"package_type": "container", "name": "team/app", "exclude": ["re:("]}],
+               "policy": {"versions": ["*"]}})
+    assert out.failed
+    assert out.result["msg"].startswith("packages[1] (container team/app): exclude: 're:(' is not a valid regular expression: missing )")
+    assert not gh.mock.calls

@@ -407,3 +407,21 @@ def test_return_versions_bounds_the_versions_returned_not_their_count(api: respo
     else:
         assert [v["id"] for v in found["versions"]] == returned
     assert_read_only(api)
+
+
+def test_regular_expressions_match_whole_names(api: responses.RequestsMock) -> None:
+    org_lookup(api)
+    listing(api, "/orgs/octo-org", "container", [package(n, "container") for n in ("app-web", "app-api", "app-2", "lib", "library")])
+
+    exited = run_module({"owner": "octo-org", "package_type": ["container"], "name": ["re:app-[a-z]+", "re:lib", "re:nothing"]})
+
+    assert [p["name"] for p in exited.result["packages"]] == ["app-api", "app-web", "lib"]
+    assert exited.result["diagnostics"][0].startswith("name: the glob 're:nothing' matched none")
+
+
+def test_a_bad_regular_expression_fails_before_any_request(api: responses.RequestsMock) -> None:
+    exited = run_module({"owner": "octo-org", "package_type": ["container"], "name": ["re:app-[", "lib"]})
+
+    assert exited.failed
+    assert exited.result["msg"].startswith("name: 're:app-[' is not a valid regular expression: unterminated character set")
+    assert len(api.calls) == 0

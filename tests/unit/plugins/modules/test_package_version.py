@@ -505,3 +505,71 @@ def test_return_versions_bounds_a_failed_result_too(gh: FakeGitHub, return_versi
         assert "versions" not in out.result
     else:
         assert [v["outcome"] for v in out.result["versions"]] == returned
+
+
+# ---------------------------------------------------------------- issue 21: superseded, re:PATTERN, keep_rules, keep_digests
+
+def reasons(result: dict[str, t.Any]) -> dict[int, tuple[str, str | None]]:
+    return {v["id"]: (v["outcome"], v["reason"]) for v in result["versions"]}
+
+
+def test_superseded_deletes_prereleases_whose_release_is_out_and_says_which(gh: FakeGitHub) -> None:
+    pkg = npm_package(gh)
+    args = {"package_type": "npm", "name": "web-client", "superseded": True}
+    planned = run(args, check_mode=True).result
+    assert gh.writes() == []
+    assert reasons(planned) == {2: ("would_delete", "superseded by 1.1.0"), 4: ("would_delete", "superseded by 1.2.0"),
+                                5: ("would_delete", "superseded by 1.2.0"), 6: ("would_delete", "superseded by 1.2.0")}
+    done = run(args).result
+    assert reasons(done) == {i: ("deleted", why) for i, (dummy, why) in reasons(planned).items()}
+    assert {v["id"] for v in pkg.active()} == {1, 3, 7, 8}  # 2.0.0-alpha has no 2.0.0 yet
+
+
+def test_superseded_container_tags_with_regular_expression_exclude(gh: FakeGitHub) -> None:
+    pkg = gh.package("container", "app")
+    pkg.add(1, "rc1", 30, ["v1.2.4-rc.1"])
+    pkg.add(2, "rc2", 20, ["v1.2.4-rc.2", "keep-me-7"])
+    pkg.add(3, "final", 10, ["v1.2.4", "latest"])
+    pkg.add(4, "next", 5, ["v1.3.0-rc.1"])
+    result = run({"package_type": "container", "name": "app", "superseded": True, "exclude": [r"re:keep-me-[0-9]+"],
+                  "manifest_graph": False}).result
+    assert reasons(result) == {1: ("deleted", "superseded by v1.2.4"), 2: ("kept", "excluded by pattern 're:keep-me-[0-9]+'")}
+    assert {v["id"] for v in pkg.active()} == {2, 3, 4}
+
+
+def test_keep_rules_keep_releases_pull_requests_and_recent_builds_and_name_the_rule(gh: FakeGitHub) -> None:
+    pkg = gh.package("container", "app")
+    for i in range(1, 5):
+        pkg.add(i, f"release-{i}", 50 - i, [f"v1.{i}.0"])
+        pkg.add(10 + i, f"pr-{i}", 30 - i, [f"pr-{i}"])
+    pkg.add(21, "untagged-old", 20, [])
+    pkg.add(22, "untagged-new", 2, [])
+    rules = [{"name": "releases", "tags": [r"re:v[0-9]+\.[0-9]+\.[0-9]+"], "keep_latest": 2},
+             {"tags": ["pr-*"], "keep_latest": 1}, {"name": "recent", "untagged": True, "younger_than": "7d"}]
+    result = run({"package_type": "container", "name": "app", "versions": ["*"], "keep_rules": rules, "manifest_graph": False},
+                 check_mode=True).result
+    assert reasons(result) == {
+        1: ("would_delete", None), 2: ("would_delete", None),
+        3: ("kept", "rule releases (2 newest re:v[0-9]+\\.[0-9]+\\.[0-9]+)"), 4: ("kept", "rule releases (2 newest re:v[0-9]+\\.[0-9]+\\.[0-9]+)"),
+        11: ("would_delete", None), 12: ("would_delete", None), 13: ("would_delete", None), 14: ("kept", "rule keep_rules[1] (1 newest pr-*)"),
+        21: ("would_delete", None), 22: ("kept", "rule recent (untagged younger than 7d)"),
+    }
+    assert gh.writes() == [] and len(pkg.active()) == 10
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"tags": ["re:v[0-9"]}, "tags: 're:v[0-9' is not a valid regular expression: unterminated character set at position 1"),
+    ({"versions": ["*"], "exclude": ["re:"]}, "exclude: 're:' has no regular expression after 're:'"),
+    ({"versions": ["*"], "keep_rules": [{"tags": ["v*"], "keep_latest": 2, "younger_than": "1d"}]},
+     "keep_rules[0]: give keep_latest or younger_than, not both"),
+    ({"versions": ["*"], "keep_rules": [{"versions": ["re:("]}]}, "keep_rules[0].versions: 're:(' is not a valid regular expression"),
+    ({"superseded": True, "state": "present"}, "superseded: compares a pre-release with the releases still in the package"),
+    ({"package_type": "npm", "versions": ["*"], "keep_digests": ["sha256:" + "a" * 64]}, "keep_digests: npm package versions are not images"),
+    ({"versions": ["*"], "keep_digests": ["ghcr.io/acme/app:v1"]}, "keep_digests: 'ghcr.io/acme/app:v1' is not an image digest"),
+    ({"package_type": "npm", "versions": ["*"], "keep_rules": [{"tags": ["v*"]}]}, "keep_rules[0].tags: npm package versions have no tags"),
+])
+def test_bad_retention_options_fail_naming_the_option_and_the_pattern_before_any_request(gh: FakeGitHub, args: dict[str, t.Any],
+                                                                                         message: str) -> None:
+    out = run({"package_type": "container", "name": "app", **args})
+    assert out.failed and out.result["msg"].startswith(message), out.result["msg"]
+    assert gh.calls() == []

@@ -296,3 +296,16 @@ def test_bytes_freed_counts_the_blobs_of_the_deleted_manifests_read_and_says_how
     real = run({**CONTAINER, "untagged": True}).result
     assert (real["bytes_freed"], real["bytes_unmeasured"]) == (18, 0)
     assert run({**CONTAINER, "untagged": True, "manifest_graph": False}, check_mode=True).result["bytes_freed"] is None
+
+
+def test_keep_digests_keeps_a_deployed_index_with_its_platform_images(gh: FakeGitHub, app: t.Any) -> None:
+    pkg, releases = app
+    deployed = pkg.versions[releases["v1.1.0"]["index"]]["name"]
+    result = run({**CONTAINER, "untagged": False, "older_than": "30d",
+                  "keep_digests": [f"ghcr.io/octo-org/team/app@{deployed}"]}).result
+    found = {v["id"]: (v["outcome"], v["reason"]) for v in result["versions"]}
+    assert found[releases["v1.1.0"]["index"]] == ("kept", "deployed (keep_digests)")
+    assert found[releases["v1.1.0"]["sig"]][0] == "kept"  # its signature is selected (tagged, old) and kept with it
+    active = {v["id"] for v in pkg.active()}
+    assert {releases["v1.1.0"][key] for key in ("amd64", "arm64", "att1", "att2", "index", "sig")} <= active
+    assert not {releases["v1.0.0"][key] for key in ("amd64", "arm64", "att1", "att2", "index")} & active
