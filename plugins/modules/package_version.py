@@ -556,12 +556,11 @@ msg:
 import typing as t
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
-from ansible_collections.ghpkgs.registry.plugins.module_utils._options import GRAPH_OPTIONS, job_from_params
+from ansible_collections.ghpkgs.registry.plugins.module_utils._options import GRAPH_OPTIONS, POLICY_OPTIONS, job_from_params
 from ansible_collections.ghpkgs.registry.plugins.module_utils._results import RETURN_VERSIONS_OPTION
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import PACKAGE_TYPES
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (  # pylint: disable=unused-import
     NOT_ATTEMPTED,  # noqa: F401 re-exported: callers and tests refer to package_version.NOT_ATTEMPTED
-    POLICY_OPTIONS,
     PackageVersions,
     utcnow,
 )
