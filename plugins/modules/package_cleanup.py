@@ -187,8 +187,9 @@ options:
   report_append:
     description:
       - Add this run's packages to the report already in O(report_file) instead of replacing it, so that several runs over
-        different packages (the batches of the C(ghpkgs.registry.org_cleanup) role) make one report. A package already in it is
-        replaced by this run's result. A missing file is created.
+        different packages (the batches of the C(ghpkgs.registry.org_cleanup) role) make one report. A package already in it gets
+        this run's versions added to its entry (a version in both takes this run's outcome), so that a package cleaned up in
+        several runs (O(policy.max_versions)) has one entry with all its versions. A missing file is created.
       - The report in the file must be one of the same owner, API URL and dry run (check mode); otherwise the module fails
         before any request.
     type: bool
@@ -448,7 +449,13 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import PACKAGE_TYPES, GitHubPackagesClient, Owner, RegistryClient
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import GitHubAPIError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
-from ansible_collections.ghpkgs.registry.plugins.module_utils._report import build_report, normalize_api_url, parse_report, write_private_file
+from ansible_collections.ghpkgs.registry.plugins.module_utils._report import (
+    build_report,
+    merge_packages,
+    normalize_api_url,
+    parse_report,
+    write_private_file,
+)
 from ansible_collections.ghpkgs.registry.plugins.module_utils._versions import (
     GRAPH_OPTIONS,
     OUTCOMES,
@@ -761,12 +768,11 @@ def summary_entry(result: dict[str, t.Any]) -> dict[str, t.Any]:
 
 
 def merged_report(result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]]) -> dict[str, t.Any]:
-    """This run's report with every package's result under "results", after what earlier holds of the other packages."""
+    """This run's report with every package's result under "results", merged into what earlier holds (a package in both: merge_packages)."""
     report = dict(result["report"], results=[summary_entry(r) for r in result["packages"]])
     if earlier is not None:
-        mine = {(p["package_type"], p["name"]) for p in report["results"]}
         for key in ("packages", "results"):
-            report[key] = [p for p in earlier.get(key) or [] if (p["package_type"], p["name"]) not in mine] + report[key]
+            report[key] = merge_packages(earlier.get(key) or [], report[key])
     parse_report(report)
     return report
 
