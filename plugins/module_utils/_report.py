@@ -317,6 +317,49 @@ def write_private_file(path: str, text: str) -> None:
         raise
 
 
+def merge_package(earlier: t.Mapping[str, t.Any], later: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+    """One package's entry after two runs over it (the batches of a package too big for one): a report packages entry, a
+    report results entry, or a package_cleanup result. Versions are joined by id, the later run's outcome winning (a version
+    skipped "beyond max_versions" by one run is deleted by the next); counts are counted again from them."""
+    merged: t.Dict[str, t.Any] = {**earlier, **later}
+    by_id = {version["id"]: version for version in earlier.get("versions") or []}
+    by_id.update((version["id"], version) for version in later.get("versions") or [])
+    merged["versions"] = list(by_id.values())
+    merged["package_deleted"] = bool(earlier.get("package_deleted")) or bool(later.get("package_deleted"))
+    for key in ("bytes_freed", "bytes_unmeasured"):
+        if earlier.get(key) is not None and later.get(key) is not None:
+            merged[key] = earlier[key] + later[key]
+    for key in ("changed", "failed"):
+        if key in later:
+            merged[key] = bool(earlier.get(key)) or bool(later[key])
+    for key in ("deleted_version_ids", "refused_version_ids"):
+        if key in later:
+            merged[key] = sorted(set(earlier.get(key) or []) | set(later[key]))
+    if "counts" in later:
+        counts = dict.fromkeys(later["counts"], 0)
+        counts["matched"] = len(merged["versions"])
+        for version in merged["versions"]:
+            counts[version["outcome"]] += 1
+        merged["counts"] = counts
+        merged["msg"] = later["msg"] if later.get("failed") or not earlier.get("failed") else earlier["msg"]
+        if not merged.get("failed"):
+            dry = counts.get("would_delete", 0) > 0 or str(later.get("msg", "")).startswith("would")
+            merged["msg"] = (f"{'would delete' if dry else 'deleted'} {counts['would_delete' if dry else 'deleted']} of {counts['matched']} "
+                             f"matching versions in several runs; kept {counts['kept']}; skipped {counts['skipped']}"
+                             + (f"; {counts['already_absent']} already absent" if counts.get("already_absent") else "")
+                             + (f"; the whole package {'would be' if dry else 'was'} deleted" if merged["package_deleted"] else ""))
+    return merged
+
+
+def merge_packages(earlier: t.Iterable[t.Mapping[str, t.Any]], later: t.Iterable[t.Mapping[str, t.Any]]) -> t.List[t.Dict[str, t.Any]]:
+    """earlier's entries followed by later's, an entry of a package in both merged into its place in earlier (merge_package)."""
+    merged: t.Dict[t.Tuple[str, str], t.Dict[str, t.Any]] = {(p["package_type"], p["name"]): dict(p) for p in earlier}
+    for package in later:
+        key = (package["package_type"], package["name"])
+        merged[key] = merge_package(merged[key], package) if key in merged else dict(package)
+    return list(merged.values())
+
+
 REPORT_VERSION_KEYS = ("id", "name", "tags", "created_at", "updated_at", "deleted_at")
 SUMMARY_VERSION_KEYS = ("outcome", "id", "name", "tags", "created_at", "reason")
 SUMMARY_PACKAGE_KEYS = ("package_type", "name", "failed", "msg", "package_deleted", "counts", "bytes_freed", "bytes_unmeasured")
@@ -352,12 +395,11 @@ def summary_entry(result: dict[str, t.Any]) -> dict[str, t.Any]:
 
 
 def merged_report(result: dict[str, t.Any], earlier: t.Optional[dict[str, t.Any]]) -> dict[str, t.Any]:
-    """This run's report with every package's result under "results", after what earlier holds of the other packages."""
+    """This run's report with every package's result under "results", merged into what earlier holds (a package in both: merge_packages)."""
     report = dict(result["report"], results=[summary_entry(r) for r in result["packages"]])
     if earlier is not None:
-        mine = {(p["package_type"], p["name"]) for p in report["results"]}
         for key in ("packages", "results"):
-            report[key] = [p for p in earlier.get(key) or [] if (p["package_type"], p["name"]) not in mine] + report[key]
+            report[key] = merge_packages(earlier.get(key) or [], report[key])
     parse_report(report)
     return report
 

@@ -106,6 +106,23 @@ package:
     html_url: https://github.com/orgs/octo-org/packages/container/package/team%2Fapp
     created_at: "2026-01-02T10:00:00Z"
     updated_at: "2026-11-20T08:30:00Z"
+diff:
+  description:
+    - The package before and after the task (predicted in check mode), each with C(package_type), C(name) and C(state)
+      (V(present) or V(absent)); a present package also with its C(id), C(visibility) and C(version_count). The same
+      before and after when nothing changes.
+  returned: in diff mode
+  type: dict
+  contains:
+    before:
+      description: The package before the task.
+      type: dict
+    after:
+      description: The package after the task.
+      type: dict
+  sample:
+    before: {package_type: container, name: team/app, state: present, id: 197, visibility: private, version_count: 12}
+    after: {package_type: container, name: team/app, state: absent}
 """
 
 import typing as t

@@ -43,7 +43,11 @@ attributes:
       - RV(diff) holds one entry per package that changes (or would, in check mode), with its active versions before and
         after; Ansible prints only the versions that go (with a few kept ones around them as context).
   idempotent:
-    support: full
+    support: partial
+    details:
+      - With O(policy.max_versions) (or a package's own C(max_versions)), a package that stops at the limit has the rest of its
+        selected versions deleted by the next run; once none is left, a run changes nothing. Without it, a second run with the
+        same arguments changes nothing.
 options:
   packages:
     description:
@@ -252,8 +256,9 @@ options:
   report_append:
     description:
       - Add this run's packages to the report already in O(report_file) instead of replacing it, so that several runs over
-        different packages (the batches of the C(ghpkgs.registry.org_cleanup) role) make one report. A package already in it is
-        replaced by this run's result. A missing file is created.
+        different packages (the batches of the C(ghpkgs.registry.org_cleanup) role) make one report. A package already in it gets
+        this run's versions added to its entry (a version in both takes this run's outcome), so that a package cleaned up in
+        several runs (O(policy.max_versions)) has one entry with all its versions. A missing file is created.
       - The report in the file must be one of the same owner, API URL and dry run (check mode); otherwise the module fails
         before any request.
     type: bool
@@ -382,6 +387,32 @@ packages:
       type: dict
       returned: always
       sample: {matched: 5, deleted: 3, restored: 0, kept: 2, skipped: 0, already_absent: 0, would_delete: 0, would_restore: 0}
+    changed:
+      description: Whether this package changed (or would, in check mode).
+      type: bool
+      returned: always
+      sample: true
+    owner:
+      description: The login of the package's owner; V(null) when acting on the token's own account.
+      type: str
+      returned: always
+      sample: acme
+    owner_type:
+      description: V(org), V(user), or V(authenticated) for the token's own account.
+      type: str
+      returned: always
+      sample: org
+    state:
+      description: Always V(absent).
+      type: str
+      returned: always
+      sample: absent
+    manifests_read:
+      description: How many manifests were read from the container registry for this package, see
+        RV(ghpkgs.registry.package_version#module:manifests_read).
+      type: int
+      returned: always
+      sample: 0
     refused_version_ids:
       description: The ids of the versions GitHub refused to delete (5,000-download rule); they make the package fail.
       type: list

@@ -34,7 +34,11 @@ attributes:
   diff_mode:
     support: full
   idempotent:
-    support: full
+    support: partial
+    details:
+      - With O(max_versions), a run that stops at the limit leaves the rest of the selected versions for the next run, which
+        deletes up to O(max_versions) more (RV(versions[].reason) says so); once none is left, a run changes nothing.
+        Without O(max_versions), a second run with the same arguments changes nothing.
 options:
   package_type:
     description:
@@ -511,16 +515,14 @@ diff:
   type: dict
   contains:
     before:
-      description: The active versions before the run.
-      type: list
-      elements: str
+      description: The active versions before the run, oldest first, one line each ending in a newline.
+      type: str
     after:
-      description: The active versions after the run (predicted in check mode).
-      type: list
-      elements: str
+      description: The active versions after the run (predicted in check mode), oldest first, one line each ending in a newline.
+      type: str
   sample:
-    before: ["1.0.0 (id 11)", "1.1.0-rc.1 (id 12)", "1.1.0 (id 13)"]
-    after: ["1.0.0 (id 11)", "1.1.0 (id 13)"]
+    before: "1.0.0 (id 11)\n1.1.0-rc.1 (id 12)\n1.1.0 (id 13)\n"
+    after: "1.0.0 (id 11)\n1.1.0 (id 13)\n"
 manifests_read:
   description:
     - How many manifests were read from the container registry for the image graph and O(orphans) (each may count as a download

@@ -20,6 +20,7 @@ from ansible_collections.ghpkgs.registry.plugins.module_utils._report import (
     ReportVersion,
     build_report,
     load_report,
+    merge_packages,
     normalize_api_url,
     parse_report,
     write_report,
@@ -207,3 +208,43 @@ def test_normalize_api_url_equal(a: str, b: str) -> None:
 ])
 def test_normalize_api_url_different(a: str, b: str) -> None:
     assert normalize_api_url(a) != normalize_api_url(b)
+
+
+def _result(name: str, outcomes: t.Dict[int, str], failed: bool = False, msg: str = "", **extra: t.Any) -> t.Dict[str, t.Any]:
+    versions = [{"id": i, "name": f"v{i}", "outcome": outcome, "reason": None} for i, outcome in outcomes.items()]
+    counts = dict.fromkeys(("deleted", "kept", "skipped", "already_absent", "would_delete"), 0)
+    counts["matched"] = len(versions)
+    for version in versions:
+        counts[version["outcome"]] += 1
+    return {"package_type": "npm", "name": name, "failed": failed, "msg": msg, "package_deleted": False, "counts": counts,
+            "versions": versions, "bytes_freed": None, "bytes_unmeasured": None, **extra}
+
+
+def test_merge_packages_joins_the_parts_of_a_package_run_in_several_batches() -> None:
+    # Part 1 deletes the 2 oldest and skips 2 beyond max_versions; part 2 lists what is left and deletes it.
+    first = _result("big", {1: "deleted", 2: "deleted", 3: "skipped", 4: "skipped", 9: "kept"}, deleted_version_ids=[1, 2])
+    second = _result("big", {3: "deleted", 4: "deleted", 9: "kept"}, deleted_version_ids=[3, 4])
+    other = _result("small", {5: "deleted"})
+    merged = merge_packages([first, other], [second])
+    assert [p["name"] for p in merged] == ["big", "small"]
+    big = merged[0]
+    assert [(v["id"], v["outcome"]) for v in big["versions"]] == [(1, "deleted"), (2, "deleted"), (3, "deleted"), (4, "deleted"), (9, "kept")]
+    assert big["counts"]["matched"] == 5 and big["counts"]["deleted"] == 4 and big["counts"]["skipped"] == 0 and big["counts"]["kept"] == 1
+    assert big["deleted_version_ids"] == [1, 2, 3, 4]
+    assert big["msg"] == "deleted 4 of 5 matching versions in several runs; kept 1; skipped 0"
+    assert merged[1] == other and first["counts"]["deleted"] == 2  # inputs are not changed
+
+
+def test_merge_packages_keeps_a_failure_and_adds_report_entries() -> None:
+    failed = _result("big", {1: "deleted", 2: "skipped"}, failed=True, msg="GitHub refused to delete 1 version(s)")
+    merged = merge_packages([failed], [_result("big", {3: "deleted"}, msg="deleted 1 of 1 matching versions; kept 0; skipped 0")])[0]
+    assert merged["failed"] and merged["msg"] == "GitHub refused to delete 1 version(s)" and merged["counts"]["deleted"] == 2
+    # Report entries (no outcomes, no counts): the versions deleted by each run, bytes added up.
+    entry = {"package_type": "container", "name": "app", "package_deleted": False, "bytes_freed": 10, "bytes_unmeasured": 1,
+             "versions": [VALID["packages"][0]["versions"][0]]}
+    later = dict(entry, versions=[dict(VALID["packages"][0]["versions"][0], id=124)], bytes_freed=5, bytes_unmeasured=0,
+                 package_deleted=True)
+    joined = merge_packages([entry], [later])
+    assert len(joined) == 1 and [v["id"] for v in joined[0]["versions"]] == [123, 124]
+    assert joined[0]["package_deleted"] and joined[0]["bytes_freed"] == 15 and joined[0]["bytes_unmeasured"] == 1
+    parse_report(dict(VALID, packages=joined))

@@ -321,12 +321,15 @@ def test_report_append_adds_a_batch_to_the_report_and_the_summary(gh: FakeGitHub
     summary = (tmp_path / "r.md").read_text()
     assert summary.startswith("# Cleanup of acme\n") and "| 3 | 1 | 7 | 6 | 0 | 1 | 0 | 0 |" in summary
     assert "### container public-app (FAILED)" in summary and "| skipped | `sha256:p1` | 31 |" in summary
-    # Without report_append the file is replaced; a package run again replaces its own entry.
+    # A package run again is merged into its entry: what the first run deleted stays in the report, to be restored.
     again = run({"packages": PACKAGES[:1], "policy": {"older_than": "30d"}, "report_append": True, **files})
-    assert not again.failed
+    assert not again.failed and again.result["packages"][0]["counts"]["deleted"] == 0
     data = json.loads((tmp_path / "r.json").read_text())
-    assert [p["name"] for p in data["results"]] == ["public-app", "web-ui", "team/app"]
-    assert [p["name"] for p in data["packages"]] == ["public-app", "web-ui"]  # team/app had nothing left to delete
+    assert [p["name"] for p in data["results"]] == ["team/app", "public-app", "web-ui"]
+    assert [(p["name"], sorted(v["id"] for v in p["versions"])) for p in data["packages"]] == [
+        ("team/app", [11, 12]), ("public-app", [32]), ("web-ui", [21, 22, 23])]
+    assert data["results"][0]["counts"]["deleted"] == 2
+    # Without report_append the file is replaced.
     run({"packages": PACKAGES[:1], "policy": {"older_than": "30d"}, **files})
     assert [p["name"] for p in json.loads((tmp_path / "r.json").read_text())["results"]] == ["team/app"]
 
