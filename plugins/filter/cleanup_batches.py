@@ -115,10 +115,10 @@ def cleanup_batches(targets: t.Any, size: int, deletions: int, plan: t.Optional[
     if current:
         items.append((current, None, True))
     labels, packages_done, done = [], [], 0
-    for index, (batch, part, ends) in enumerate(items):
+    for index, (batch, part_label, ends) in enumerate(items):
         head = f"batch {index + 1} of {len(items)}: "
-        if part:
-            labels.append(f"{head}{_name(batch[0])}, {part}")
+        if part_label:
+            labels.append(f"{head}{_name(batch[0])}, {part_label}")
         else:
             labels.append(f"{head}{len(batch)} packages, {_name(batch[0])}" + (f" .. {_name(batch[-1])}" if len(batch) > 1 else ""))
         done += len(batch) if ends else 0
