@@ -69,6 +69,13 @@ class GitHubAPIError(Exception):
         }
 
 
+class UnexpectedAnswer(GitHubAPIError, ValueError):
+    """GitHub's answer is not what its API describes: a malformed version, or a listing that changed while it was read.
+
+    A GitHubAPIError, so that a module fails naming it (reading again may help); not an OptionError, since no option is wrong.
+    """
+
+
 class BadCredentials(GitHubAPIError):
     """401: the token is wrong, expired or revoked."""
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import OptionError
+from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import OptionError, UnexpectedAnswer
 
 PACKAGE_TYPES = ("npm", "maven", "rubygems", "docker", "nuget", "container")
 TAGGED_PACKAGE_TYPES = ("container", "docker")
@@ -307,15 +307,15 @@ class Version:
         Tags come from metadata.container.tags (container) or metadata.docker.tag (docker).
         """
         if not isinstance(data, Mapping):
-            raise ValueError(f"package version: expected a JSON object, got {type(data).__name__}")
+            raise UnexpectedAnswer(f"package version: expected a JSON object, got {type(data).__name__}")
         where = f"package version {data.get('id', '(without id)')!r}"
         for key in ("id", "name", "created_at", "updated_at"):
             if data.get(key) is None:
-                raise ValueError(f"{where}: the API answer lacks {key!r}")
+                raise UnexpectedAnswer(f"{where}: the API answer lacks {key!r}")
         if isinstance(data["id"], bool) or not isinstance(data["id"], int):
-            raise ValueError(f"{where}: id is not an integer")
+            raise UnexpectedAnswer(f"{where}: id is not an integer")
         if not isinstance(data["name"], str):
-            raise ValueError(f"{where}: name is not a string")
+            raise UnexpectedAnswer(f"{where}: name is not a string")
         metadata = data.get("metadata") or {}
         if package_type == "container":
             tags = (metadata.get("container") or {}).get("tags") or []
@@ -326,7 +326,7 @@ class Version:
         if isinstance(tags, str):
             tags = [tags]
         if not all(isinstance(tag, str) for tag in tags):
-            raise ValueError(f"{where}: tags are not all strings: {tags!r}")
+            raise UnexpectedAnswer(f"{where}: tags are not all strings: {tags!r}")
         deleted_at = data.get("deleted_at")
         created_at = parse_timestamp(data["created_at"], f"{where}: created_at")
         updated_at = parse_timestamp(data["updated_at"], f"{where}: updated_at")
@@ -789,7 +789,8 @@ def plan(
     for version in versions:
         seen = by_id.setdefault(version.id, version)
         if seen is not version and seen != version:
-            raise ValueError(f"package version {version.id}: the listing holds two different versions with this id; it changed while being read, run again")
+            raise UnexpectedAnswer(f"package version {version.id}: the listing holds two different versions with this id; it changed while "
+                                   "being read, run again")
     superseded = None if policy.superseded is None else superseded_versions(by_id.values())
     selects = selector(policy, now, superseded=superseded)
     selected = sorted((v for v in by_id.values() if selects(v)), key=lambda v: (v.created_at, v.id))

@@ -573,3 +573,11 @@ def test_bad_retention_options_fail_naming_the_option_and_the_pattern_before_any
     out = run({"package_type": "container", "name": "app", **args})
     assert out.failed and out.result["msg"].startswith(message), out.result["msg"]
     assert gh.calls() == []
+
+
+def test_a_malformed_answer_from_github_is_a_failure_naming_it_not_a_traceback(gh: FakeGitHub) -> None:
+    pkg = npm_package(gh)
+    del pkg.versions[3]["name"]
+    out = run({"package_type": "npm", "name": "web-client", "versions": ["*"]})
+    assert out.failed and out.result["msg"] == "package version 3: the API answer lacks 'name'"
+    assert gh.writes() == []
