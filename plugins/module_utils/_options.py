@@ -117,22 +117,24 @@ def tagless_problem(package_type: str, policy: Policy) -> t.Optional[str]:
 
 
 def registry_url(params: t.Mapping[str, t.Any]) -> t.Optional[str]:
-    """The registry to read container manifests from: registry_url, else the one of api_url; None when the graph is not used.
+    """The registry to read container manifests from for the image graph; None when the graph is not used."""
+    graph = params["package_type"] == "container" and params["state"] == "absent" and params.get("manifest_graph", True)
+    return container_registry(params, graph, "set manifest_graph: false if the package has no multi-arch images, attestations or signatures")
 
-    OptionError (naming the option and the fix) when the graph is needed and no registry can be told.
+
+def container_registry(params: t.Mapping[str, t.Any], needed: bool, otherwise: str) -> t.Optional[str]:
+    """registry_url (never blank), else the registry of api_url; None when not needed.
+
+    OptionError naming the option and the fix when registry_url is blank, or when it is needed and none can be told
+    (otherwise: the other way out, such as not asking for what needs the registry).
     """
-    given = params.get("registry_url")
+    given: t.Optional[str] = params.get("registry_url")
     if given is not None and not given.strip():
         raise OptionError("registry_url: is blank; give the container registry (https://ghcr.io), or leave it out to derive it from api_url")
-    if params["package_type"] != "container" or params["state"] != "absent" or not params.get("manifest_graph", True):
+    if not needed:
         return None
-    if given:
-        return t.cast(str, given)
-    derived = default_registry_url(params["api_url"])
-    if derived is None:
-        raise OptionError(
-            f"registry_url: cannot be derived from api_url {params['api_url']!r}; give the container registry (https://ghcr.io, "
-            "or https://containers.HOST for GitHub Enterprise Server), or set manifest_graph: false if the package has no "
-            "multi-arch images, attestations or signatures"
-        )
-    return derived
+    registry = given or default_registry_url(params["api_url"])
+    if registry is None:
+        raise OptionError(f"registry_url: cannot be derived from api_url {params['api_url']!r}; give the container registry (https://ghcr.io, "
+                          f"or https://containers.HOST for GitHub Enterprise Server), or {otherwise}")
+    return registry

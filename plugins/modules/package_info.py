@@ -360,9 +360,10 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.ghpkgs.registry.plugins.module_utils._api import Owner
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import MissingScopes, NotFound, OptionError
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import GitHubPackagesModule
-from ansible_collections.ghpkgs.registry.plugins.module_utils._results import RETURN_VERSIONS_OPTION
-from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import ORPHAN_KINDS, ImageGraph, ManifestUnreadable, default_registry_url
+from ansible_collections.ghpkgs.registry.plugins.module_utils._oci import ORPHAN_KINDS, ImageGraph, ManifestUnreadable
+from ansible_collections.ghpkgs.registry.plugins.module_utils._options import container_registry
 from ansible_collections.ghpkgs.registry.plugins.module_utils._registry import RegistryClient
+from ansible_collections.ghpkgs.registry.plugins.module_utils._results import RETURN_VERSIONS_OPTION
 from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import (
     PACKAGE_TYPES,
     REGEX_PREFIX,
@@ -389,18 +390,9 @@ _GLOB_CHARS = frozenset("*?[")
 
 def health_registry_url(params: dict[str, t.Any], types: list[str]) -> t.Optional[str]:
     """The registry to read manifests from for include_health (None without it); OptionError naming the option and the fix."""
-    given = params["registry_url"]
-    if given is not None and not given.strip():
-        raise OptionError("registry_url: is blank; give the container registry (https://ghcr.io), or leave it out to derive it from api_url")
-    if not params["include_health"]:
-        return None
-    if "container" not in types:
+    if params["include_health"] and "container" not in types:
         raise OptionError("include_health: only container packages have image health; add container to package_type, or remove include_health")
-    registry = given or default_registry_url(params["api_url"])
-    if registry is None:
-        raise OptionError(f"registry_url: cannot be derived from api_url {params['api_url']!r}; give the container registry "
-                          "(https://ghcr.io, or https://containers.HOST for GitHub Enterprise Server), or remove include_health")
-    return registry
+    return container_registry(params, params["include_health"], "remove include_health")
 
 
 class Query:
