@@ -11,6 +11,7 @@ import typing as t
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.ghpkgs.registry.plugins.filter.batch_errors import batch_errors
 from ansible_collections.ghpkgs.registry.plugins.filter.cleanup_batches import cleanup_batches
 from ansible_collections.ghpkgs.registry.plugins.filter.cleanup_targets import cleanup_targets
 from ansible_collections.ghpkgs.registry.plugins.filter.merge_packages import merge_packages
@@ -122,3 +123,23 @@ def test_merge_packages_gives_one_result_per_package() -> None:
     assert len(merged) == 1 and merged[0]["counts"] == {"matched": 2, "deleted": 2, "skipped": 0, "kept": 0}
     with pytest.raises(AnsibleFilterError):
         merge_packages("big")
+
+
+def test_batch_errors_name_the_role_variables_a_failed_batch_came_from() -> None:
+    sources = {"npm web-ui": ["org_cleanup_policy", "org_cleanup_overrides[0]"]}
+    batches = [
+        {"packages": [], "changed": False},
+        {"failed": True, "msg": "packages[1] (npm web-ui): keep_latest: must be 0 or more, not -1"},
+        {"failed": True, "msg": "packages[0] (maven com.acme.lib): the listing failed"},
+        {"failed": True},
+    ]
+    assert batch_errors(batches, sources) == [
+        "keep_latest in the policy of npm web-ui (from org_cleanup_policy, org_cleanup_overrides[0]): must be 0 or more, not -1",
+        "maven com.acme.lib: the listing failed",
+        "the batch failed without a message",
+    ]
+
+
+def test_batch_errors_refuses_what_is_not_a_list_of_results() -> None:
+    with pytest.raises(AnsibleFilterError, match="batch_errors: expected a list of batch results"):
+        batch_errors("nope", {})
