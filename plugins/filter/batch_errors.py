@@ -11,8 +11,8 @@ version_added: 0.1.0
 description:
   - Takes the registered results of the C(ghpkgs.registry.org_cleanup) role's M(ghpkgs.registry.package_cleanup) batches
     and returns one message for each batch that failed as a whole (a result without C(packages)).
-  - An option error of one package (C(packages[N] (TYPE NAME): OPTION: ...)) names the role variables its policy came from,
-    as O(sources) gives them; any other error loses only the module's C(packages[N]) prefix.
+  - "An option error of one package (C(packages[N] (TYPE NAME): OPTION: ...)) names the role variables its policy came from,
+    as O(sources) gives them; any other error loses only the module's C(packages[N]) prefix."
 author:
   - ghpkgs.registry contributors (@ghpkgs)
 options:
