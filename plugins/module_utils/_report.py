@@ -317,14 +317,20 @@ def write_private_file(path: str, text: str) -> None:
         raise
 
 
+# The outcomes of versions gone after a run: a later run over the same package no longer lists them (a dry run lists all again).
+DONE_OUTCOMES = ("deleted", "already_absent")
+
+
 def merge_package(earlier: t.Mapping[str, t.Any], later: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
     """One package's entry after two runs over it (the batches of a package too big for one): a report packages entry, a
     report results entry, or a package_cleanup result. Versions are joined by id, the later run's outcome winning (a version
-    skipped "beyond max_versions" by one run is deleted by the next); counts are counted again from them."""
+    skipped "beyond max_versions" by one run is deleted by the next). Counts are the later run's (what is left of the package
+    then) plus what the earlier run did: they hold even when return_versions left the versions out of the results."""
     merged: t.Dict[str, t.Any] = {**earlier, **later}
-    by_id = {version["id"]: version for version in earlier.get("versions") or []}
-    by_id.update((version["id"], version) for version in later.get("versions") or [])
-    merged["versions"] = list(by_id.values())
+    if "versions" in earlier or "versions" in later:
+        by_id = {version["id"]: version for version in earlier.get("versions") or []}
+        by_id.update((version["id"], version) for version in later.get("versions") or [])
+        merged["versions"] = list(by_id.values())
     merged["package_deleted"] = bool(earlier.get("package_deleted")) or bool(later.get("package_deleted"))
     for key in ("bytes_freed", "bytes_unmeasured"):
         if earlier.get(key) is not None and later.get(key) is not None:
@@ -336,10 +342,11 @@ def merge_package(earlier: t.Mapping[str, t.Any], later: t.Mapping[str, t.Any]) 
         if key in later:
             merged[key] = sorted(set(earlier.get(key) or []) | set(later[key]))
     if "counts" in later:
-        counts = dict.fromkeys(later["counts"], 0)
-        counts["matched"] = len(merged["versions"])
-        for version in merged["versions"]:
-            counts[version["outcome"]] += 1
+        counts = dict(later["counts"])
+        done = {key: (earlier.get("counts") or {}).get(key, 0) for key in DONE_OUTCOMES if key in counts}
+        for key, count in done.items():
+            counts[key] += count
+        counts["matched"] += sum(done.values())
         merged["counts"] = counts
         merged["msg"] = later["msg"] if later.get("failed") or not earlier.get("failed") else earlier["msg"]
         if not merged.get("failed"):

@@ -248,3 +248,13 @@ def test_merge_packages_keeps_a_failure_and_adds_report_entries() -> None:
     assert len(joined) == 1 and [v["id"] for v in joined[0]["versions"]] == [123, 124]
     assert joined[0]["package_deleted"] and joined[0]["bytes_freed"] == 15 and joined[0]["bytes_unmeasured"] == 1
     parse_report(dict(VALID, packages=joined))
+
+
+def test_merge_packages_counts_the_parts_of_results_bounded_by_return_versions() -> None:
+    # The role asks for return_versions: none, so its results hold counts and no versions: the merge adds up what each part did.
+    first = {k: v for k, v in _result("big", {1: "deleted", 2: "deleted", 3: "skipped", 4: "skipped", 9: "kept"}).items() if k != "versions"}
+    second = {k: v for k, v in _result("big", {3: "deleted", 4: "deleted", 9: "kept"}).items() if k != "versions"}
+    big = merge_packages([first], [second])[0]
+    assert "versions" not in big
+    assert big["counts"] == {"matched": 5, "deleted": 4, "kept": 1, "skipped": 0, "already_absent": 0, "would_delete": 0}
+    assert big["msg"] == "deleted 4 of 5 matching versions in several runs; kept 1; skipped 0"
