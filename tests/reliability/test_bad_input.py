@@ -60,6 +60,8 @@ BAD_API_URLS = ["", "api.github.com", "ftp://api.github.com", "https://user:pw@a
 # message, before any module code runs (ansible/module_utils/common/parameters.py, _list_no_log_values). It cannot
 # name the option there; such inputs must still fail with zero requests.
 CORE_BARE_MESSAGES = ("dictionary requested, could not parse JSON or key=value",)
+# The entry a list-of-dicts option (keep_rules) gets when one of its suboptions is given a bad value: valid for every type.
+LIST_ENTRY = {"versions": ["1.*"]}
 # Stands in for the result of a task that did not run (modules' own results may have a 'missing' key).
 NOT_RUN = "__task_did_not_run"
 GLOB_CHARACTERS = set("*?[")
@@ -150,7 +152,8 @@ def build_inputs(ansible: Any) -> list[Input]:
     inputs: list[Input] = []
 
     def add(target: str, option: str, spec: dict[str, Any], base: dict[str, Any]) -> None:
-        values = bad_values(option.rsplit(".", 1)[-1], spec)
+        # A keep rule's name is a label, not a package name: only its string checks apply.
+        values = bad_values("rule_name" if option == "keep_rules.name" else option.rsplit(".", 1)[-1], spec)
         if target != "package_version":
             # package_version gets every value; elsewhere the same validators run, so a few of each kind suffice.
             values = [v for v in values if v[0] not in BAD_LOGINS[3:] and v[0] not in HOSTILE_NAMES[6:]]
@@ -162,8 +165,10 @@ def build_inputs(ansible: Any) -> list[Input]:
             if name in SHARED and module != "package_version":
                 continue
             add(module, name, spec, BASE[module])
+            # A list of dicts absent from the base gets one valid entry for the bad value to go into.
+            base = BASE[module] if name in BASE[module] or spec.get("elements") != "dict" else {**BASE[module], name: [dict(LIST_ENTRY)]}
             for sub, subspec in sorted((spec.get("suboptions") or {}).items()):
-                add(module, f"{name}.{sub}", subspec, BASE[module])
+                add(module, f"{name}.{sub}", subspec, base)
     for package_type in TAGLESS_TYPES:
         for option, value in TAG_SELECTORS:
             args = {**BASE["package_version"], "package_type": package_type, option: value}
