@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""docs/keep_deployed.yml: its expression turns a recorded pod list (kubectl get pods -A -o json, which is what
+"""docs/keep_deployed.yml.example: its expression turns a recorded pod list (kubectl get pods -A -o json, which is what
 kubernetes.core.k8s_info returns as resources) into the keep_digests that keep every running image; no cluster needed."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ APP, PROXY, CANARY, MIGRATE = ("sha256:" + pair * 32 for pair in ("a1", "b2", "c
 
 
 def digests_of(pods: list[dict]) -> list[str]:
-    play = yaml.safe_load((ROOT / "docs" / "keep_deployed.yml").read_text())[0]
+    play = yaml.safe_load((ROOT / "docs" / "keep_deployed.yml.example").read_text())[0]
     expression = play["vars"]["keep_deployed_digests"]
     templar = Templar(loader=DataLoader(), variables={"keep_deployed_pods": pods})
     return templar.template(trust_as_template(expression))
