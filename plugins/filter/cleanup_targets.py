@@ -45,10 +45,11 @@ options:
     elements: str
     default: []
   selectors:
-    description: The policy keys that select versions; a package whose policy has none of them is a problem.
+    description:
+      - The policy keys that select versions; a package whose policy has none of them is a problem.
+      - Defaults to the selectors of M(ghpkgs.registry.package_version).
     type: list
     elements: str
-    required: true
 """
 
 EXAMPLES = r"""
@@ -84,10 +85,10 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import pattern_matcher
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import SELECTORS, pattern_matcher
 
 
-def cleanup_targets(packages: t.Any, selectors: t.Sequence[str], policy: t.Optional[dict[str, t.Any]] = None,
+def cleanup_targets(packages: t.Any, selectors: t.Sequence[str] = SELECTORS, policy: t.Optional[dict[str, t.Any]] = None,
                     policy_by_type: t.Optional[dict[str, t.Any]] = None, overrides: t.Optional[list[dict[str, t.Any]]] = None,
                     exclude: t.Sequence[str] = ()) -> dict[str, t.Any]:
     if not isinstance(packages, list):

@@ -54,7 +54,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ghpkgs.registry.plugins.module_utils._module import _LOGIN
 from ansible_collections.ghpkgs.registry.plugins.module_utils._errors import OptionError
-from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import REGEX_PREFIX, _unclosed_bracket, pattern_matcher
+from ansible_collections.ghpkgs.registry.plugins.module_utils._selection import REGEX_PREFIX, _unclosed_bracket, validate_globs
 
 
 def _glob_problems(variable: str, globs: t.Any) -> list[str]:
@@ -65,7 +65,7 @@ def _glob_problems(variable: str, globs: t.Any) -> list[str]:
             problems.append(f"{variable}: {json.dumps(glob)} is empty or blank; remove it, or give a name or a glob")
         elif text.startswith(REGEX_PREFIX):
             try:
-                pattern_matcher((text,), variable)
+                validate_globs([text], variable)
             except OptionError as error:
                 problems.append(str(error))
         elif _unclosed_bracket(text):

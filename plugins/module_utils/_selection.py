@@ -656,13 +656,13 @@ class Policy:
         return cls(**{key: value for key, value in params.items() if key in names})
 
 
+# The policy options that select versions; exclude, keep_latest, keep_rules, keep_digests and max_versions only protect.
+SELECTORS = ("version_ids", "versions", "tags", "untagged", "older_than", "prerelease", "superseded")
+
+
 def has_selector(policy: Policy) -> bool:
-    """True when any selector was given (versions: ['*'] counts); exclude, keep_latest and max_versions are not selectors."""
-    return any(
-        value is not None
-        for value in (policy.version_ids, policy.versions, policy.tags, policy.untagged, policy.older_than, policy.prerelease,
-                      policy.superseded)
-    )
+    """True when any selector was given (versions: ['*'] counts)."""
+    return any(getattr(policy, name) is not None for name in SELECTORS)
 
 
 def tag_selectors(policy: Policy) -> list[str]:
