@@ -147,13 +147,11 @@ class GitHubPackagesModule:
         """The client of the container registry (one per module: its packages share one registry_url), made when first asked."""
         if self._registry is None:
             p = self.params
-            try:
-                self._registry = RegistryClient(
-                    p["token"], registry_url, validate_certs=p["validate_certs"], timeout=p["timeout"], max_retries=p["max_retries"],
-                    rate_limit_wait=p["rate_limit_wait"], max_concurrency=p["max_concurrency"],
-                )
-            except ValueError as error:
-                raise OptionError(str(error)) from None
+            # A bad registry_url raises OptionError (or InsecureTransport) from the client, naming the option.
+            self._registry = RegistryClient(
+                p["token"], registry_url, validate_certs=p["validate_certs"], timeout=p["timeout"], max_retries=p["max_retries"],
+                rate_limit_wait=p["rate_limit_wait"], max_concurrency=p["max_concurrency"],
+            )
         return self._registry
 
     @property
